@@ -40,3 +40,18 @@ export class BufferProtocolError extends Error {
 export function isTransient(error: unknown): boolean {
   return error instanceof BufferUnavailable;
 }
+
+/** The pgroup is closed for writing: every later request is refused. */
+export class PgroupClosed extends RequestRefused {
+  constructor(pgroup: string, where: string) {
+    super('pgroup', `${where} is closed for writing (pgroup ${pgroup})`);
+  }
+}
+
+/** An accepted run (a number was allocated) that could not be recorded or handed off. */
+export class RunNotStarted extends Error {
+  override readonly name = 'RunNotStarted';
+  constructor(readonly runNumber: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,10 @@
+import { closePgroup } from '../lib/core/pgroup-admin';
+import { validatePgroupBody } from '../lib/schemas/validate';
+import { deps } from '../lib/runtime/deps';
+import { httpHandler } from '../lib/runtime/http';
+
+/** POST /close_pgroup_writing `{pgroup}`: every later request for the pgroup is refused; nothing reopens it. */
+export const handler = httpHandler(validatePgroupBody, async ({ body, caller }) => {
+  await closePgroup(body.pgroup, caller, deps());
+  return { status: 'ok', message: `pgroup ${body.pgroup} is closed for writing` };
+});

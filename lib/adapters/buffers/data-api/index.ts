@@ -1,0 +1,18 @@
+/**
+ * Data API 3 client (data buffer, image buffer).
+ *
+ * @example
+ *   import { DataApiClient } from '../adapters/buffers/data-api';
+ */
+export { DataApiClient, DEFAULT_PULSE_MAP_RETRY, type DataApiBackend, type DataApiClientOptions, type DataApiItem, type QueryReport } from './client';
+export type { DataApiEvent } from './events';
+export { parseChannelHeader, elementCount, type ChannelHeader } from './header';
+export { FrameDecoder, MAX_FRAME_BYTES, type Frame } from './frames';
+export {
+  bitshuffleLz4Compress,
+  bitshuffleLz4Decompress,
+  readBitshuffleHeader,
+  BitshuffleError,
+  DEFAULT_BLOCK_BYTES,
+  type BitshuffleHeader,
+} from './bitshuffle';

@@ -1,0 +1,50 @@
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { runLabel } from '../../core/paths';
+import type { RunRecord, RunRecordStore } from '../../core/ports';
+import type { RunStatus } from '../../core/run-status';
+
+/**
+ * Bookkeeping in the object store. Keys list naturally per pgroup:
+ *   runs/<beamline>/<pgroup>/run_NNNNNN.json          the run record (as on the pgroup filesystem)
+ *   runs/<beamline>/<pgroup>/run_NNNNNN.status.json   the run's status
+ * (zero-padded numbers sort in run order under ListObjectsV2's lexical order).
+ */
+export class S3RunRecordStore implements RunRecordStore {
+  constructor(private readonly bucket: string, private readonly s3: S3Client = new S3Client({})) {}
+
+  static keyOf(beamline: string, pgroup: string, runNumber: number, kind: 'record' | 'status'): string {
+    return `runs/${beamline}/${pgroup}/${runLabel(runNumber)}${kind === 'status' ? '.status' : ''}.json`;
+  }
+
+  private async put(key: string, value: unknown): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value, null, 2), ContentType: 'application/json' }),
+    );
+  }
+
+  private async get<T>(key: string): Promise<T | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return JSON.parse(await out.Body!.transformToString()) as T;
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  putRecord(record: RunRecord): Promise<void> {
+    return this.put(S3RunRecordStore.keyOf(record.beamline, record.pgroup, record.run_number, 'record'), record);
+  }
+
+  getRecord(beamline: string, pgroup: string, runNumber: number): Promise<RunRecord | undefined> {
+    return this.get(S3RunRecordStore.keyOf(beamline, pgroup, runNumber, 'record'));
+  }
+
+  putStatus(status: RunStatus): Promise<void> {
+    return this.put(S3RunRecordStore.keyOf(status.beamline, status.pgroup, status.run_number, 'status'), status);
+  }
+
+  getStatus(beamline: string, pgroup: string, runNumber: number): Promise<RunStatus | undefined> {
+    return this.get(S3RunRecordStore.keyOf(beamline, pgroup, runNumber, 'status'));
+  }
+}

@@ -1,0 +1,77 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * The facility as the broker sees it: which beamlines exist, which client
+ * networks and API keys belong to each, and which detectors each owns.
+ * Loaded once from configuration (lib/runtime/config.ts) and passed down.
+ *
+ * @example
+ *   { "beamlines": { "alvra": { "networks": ["129.129.242.0/24"], "apiKeys": ["k1"], "detectors": { "JF01T03V01": {} } } } }
+ */
+export interface BeamlineConfig {
+  /** Client networks in CIDR notation (IPv4 or IPv6). */
+  networks: string[];
+  /** Optional API keys; a caller presenting one belongs to this beamline wherever it calls from. */
+  apiKeys?: string[];
+  /** Detectors installed at this beamline, by name (JFxxTyyVzz). */
+  detectors?: Record<string, Record<string, never>>;
+}
+
+export interface FacilityConfig {
+  beamlines: Record<string, BeamlineConfig>;
+}
+
+/** Who called: the source address as the network (API Gateway or the socket) saw it, and an API key if sent. */
+export interface Caller {
+  sourceIp: string;
+  apiKey?: string | undefined;
+}
+
+export type BeamlineResolution = { ok: true; beamline: string } | { ok: false; message: string };
+
+/**
+ * The beamline of a caller: an API key if one is presented (it must be valid),
+ * otherwise the most specific configured network containing the source address.
+ * Never a header the client can set freely (no X-Forwarded-For).
+ */
+export function resolveBeamline(facility: FacilityConfig, caller: Caller): BeamlineResolution {
+  if (caller.apiKey !== undefined && caller.apiKey !== '') {
+    for (const [name, beamline] of Object.entries(facility.beamlines)) {
+      if (beamline.apiKeys?.includes(caller.apiKey)) return { ok: true, beamline: name };
+    }
+    return { ok: false, message: 'the API key is not known to any beamline' };
+  }
+  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    const parsed = ipaddr.parse(caller.sourceIp);
+    address = parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed;
+  } catch {
+    return { ok: false, message: 'can not identify from which machine the request was made' };
+  }
+  let best: { beamline: string; prefix: number } | undefined;
+  for (const [name, beamline] of Object.entries(facility.beamlines)) {
+    for (const cidr of beamline.networks) {
+      const [range, prefix] = ipaddr.parseCIDR(cidr);
+      if (range.kind() === address.kind() && address.match(range, prefix) && (!best || prefix > best.prefix)) {
+        best = { beamline: name, prefix };
+      }
+    }
+  }
+  if (!best) return { ok: false, message: `can not determine from which console the request came (${caller.sourceIp} is in no beamline's network), so which beamline it is` };
+  return { ok: true, beamline: best.beamline };
+}
+
+/** Check a facility config once at load: CIDRs parse, names are safe path parts. Throws with the culprit. */
+export function checkFacilityConfig(facility: FacilityConfig): FacilityConfig {
+  if (!facility || typeof facility.beamlines !== 'object') throw new Error('facility config: "beamlines" is missing');
+  for (const [name, beamline] of Object.entries(facility.beamlines)) {
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name)) throw new Error(`facility config: beamline name ${JSON.stringify(name)} is not a plain lower-case word`);
+    for (const cidr of beamline.networks ?? []) {
+      if (!ipaddr.isValidCIDR(cidr)) throw new Error(`facility config: ${name}: ${JSON.stringify(cidr)} is not a CIDR network`);
+    }
+    for (const det of Object.keys(beamline.detectors ?? {})) {
+      if (!/^JF[0-9]{2}T[0-9]{2}V[0-9]{2}$/.test(det)) throw new Error(`facility config: ${name}: detector ${JSON.stringify(det)} is not of the form JFxxTyyVzz`);
+    }
+  }
+  return facility;
+}

@@ -1,0 +1,28 @@
+import { beamlineOf, type AcceptDeps } from './accept';
+import { PgroupClosed } from './errors';
+import type { Caller } from './facility';
+
+type AdminDeps = Pick<AcceptDeps, 'facility' | 'counter' | 'fs'>;
+
+/** The pgroup's last run number (0 before the first run); only for the caller's own beamline. */
+export async function currentRunNumber(pgroup: string, caller: Caller, deps: AdminDeps): Promise<number> {
+  const beamline = beamlineOf(deps.facility, caller);
+  await deps.fs.checkPgroupExists(beamline, pgroup);
+  return deps.counter.current(beamline, pgroup);
+}
+
+/** Take the next run number without a retrieve (a run acquired outside the broker). Refused for a closed pgroup. */
+export async function advanceRunNumber(pgroup: string, caller: Caller, deps: AdminDeps): Promise<number> {
+  const beamline = beamlineOf(deps.facility, caller);
+  await deps.fs.checkPgroupWritable(beamline, pgroup);
+  if (await deps.fs.isClosed(beamline, pgroup)) throw new PgroupClosed(pgroup, `pgroup ${pgroup} of ${beamline}`);
+  return deps.counter.next(beamline, pgroup);
+}
+
+/** Close the pgroup for writing: in the counter (atomic with allocation) and as raw/.daq/CLOSED. Nothing reopens it. */
+export async function closePgroup(pgroup: string, caller: Caller, deps: AdminDeps): Promise<void> {
+  const beamline = beamlineOf(deps.facility, caller);
+  await deps.fs.checkPgroupWritable(beamline, pgroup);
+  await deps.counter.close(beamline, pgroup);
+  await deps.fs.markClosed(beamline, pgroup);
+}

@@ -1,0 +1,98 @@
+import type { RetrieveRequestBody } from '../schemas/retrieve-request';
+import { MAX_PULSES_PER_REQUEST } from '../schemas/retrieve-request';
+import { RequestRefused } from './errors';
+
+/** Per-detector options after validation. */
+export interface DetectorOptions {
+  compression?: boolean;
+  disabled_modules?: number[];
+  selected_pulse_ids?: number[];
+}
+
+/**
+ * A retrieve request after the schema and the pure rules: pulse ids as
+ * integers, lists de-duplicated in the user's order, defaults filled in.
+ * `extra` holds the user's unknown keys, saved as sent.
+ */
+export interface RunRequest {
+  pgroup: string;
+  start_pulseid: number;
+  stop_pulseid: number;
+  rate_multiplicator: number;
+  directory_name?: string;
+  channels_list: string[];
+  camera_list: string[];
+  pv_list: string[];
+  detectors: Record<string, DetectorOptions>;
+  scan_info?: Record<string, unknown>;
+}
+
+function dedupe(list: readonly string[] | undefined): string[] {
+  return [...new Set(list ?? [])];
+}
+
+const toInt = (v: number | string): number => (typeof v === 'string' ? Number.parseInt(v, 10) : v);
+
+/**
+ * Apply the request rules that need no outside knowledge, in the original's
+ * order where it had one. Throws RequestRefused naming the field.
+ */
+export function normaliseRequest(body: RetrieveRequestBody): RunRequest {
+  const start = toInt(body.start_pulseid);
+  const stop = toInt(body.stop_pulseid);
+  if (stop < start) throw new RequestRefused('stop_pulseid', `bad start or stop pulseid provided in request parameters: stop_pulseid ${stop} is before start_pulseid ${start}`);
+  const n = stop - start + 1;
+  if (n > MAX_PULSES_PER_REQUEST) throw new RequestRefused('stop_pulseid', `requested number of pulses ${n} too large (max. ${MAX_PULSES_PER_REQUEST})`);
+
+  const detectors: Record<string, DetectorOptions> = {};
+  for (const [name, options] of Object.entries(body.detectors ?? {})) {
+    const opts: DetectorOptions = {};
+    if (options.compression !== undefined) opts.compression = options.compression;
+    if (options.disabled_modules !== undefined) opts.disabled_modules = [...options.disabled_modules];
+    if (options.selected_pulse_ids !== undefined) {
+      const ids = [...new Set(options.selected_pulse_ids.map(toInt))].sort((a, b) => a - b);
+      const outside = ids.find((p) => p < start || p > stop);
+      if (outside !== undefined) throw new RequestRefused(`detectors.${name}.selected_pulse_ids`, `detectors.${name}.selected_pulse_ids: pulse id ${outside} is outside [start_pulseid, stop_pulseid]`);
+      opts.selected_pulse_ids = ids;
+    }
+    detectors[name] = opts;
+  }
+
+  const request: RunRequest = {
+    pgroup: body.pgroup,
+    start_pulseid: start,
+    stop_pulseid: stop,
+    rate_multiplicator: body.rate_multiplicator ?? 1,
+    channels_list: dedupe(body.channels_list),
+    camera_list: dedupe(body.camera_list),
+    pv_list: dedupe(body.pv_list),
+    detectors,
+  };
+  if (body.directory_name !== undefined) request.directory_name = body.directory_name;
+  if (body.scan_info !== undefined) request.scan_info = body.scan_info as Record<string, unknown>;
+
+  if (request.channels_list.length + request.camera_list.length + request.pv_list.length + Object.keys(detectors).length === 0) {
+    throw new RequestRefused('channels_list', 'request did not contain any channels to be written to file (channels_list, camera_list, pv_list and detectors are all empty)');
+  }
+  return request;
+}
+
+/** Detector module count from its name: JFxxTyyVzz, yy = modules. */
+export function detectorModules(name: string): number {
+  return Number.parseInt(name.slice(5, 7), 10);
+}
+
+/** Rules that need the beamline's detector list. */
+export function checkDetectors(request: RunRequest, knownDetectors: readonly string[], beamline: string): void {
+  for (const [name, options] of Object.entries(request.detectors)) {
+    if (!knownDetectors.includes(name)) {
+      throw new RequestRefused(`detectors.${name}`, `detector ${name} is not known at beamline ${beamline} (known: ${knownDetectors.join(', ') || 'none'})`);
+    }
+    const modules = detectorModules(name);
+    const bad = options.disabled_modules?.find((m) => m >= modules);
+    if (bad !== undefined) throw new RequestRefused(`detectors.${name}.disabled_modules`, `detectors.${name}.disabled_modules: module ${bad} does not exist (${name} has modules 0..${modules - 1})`);
+    if (options.disabled_modules && options.disabled_modules.length >= modules) {
+      throw new RequestRefused(`detectors.${name}.disabled_modules`, `detectors.${name}.disabled_modules disables every module: nothing would be written`);
+    }
+  }
+}

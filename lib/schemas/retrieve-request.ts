@@ -1,0 +1,78 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
+/**
+ * The body of POST /retrieve_from_buffers: the one source of truth for the
+ * request's shape and its TypeScript type. Domain rules that need the facility
+ * (beamline, pgroup directory, known detectors) live in lib/core/request-rules.ts.
+ *
+ * Limits (documented in the README) keep one request from exhausting memory or
+ * the filesystem: strings up to 256 characters, `channels_list` up to 10,000
+ * names, `pv_list` 2,000, `camera_list` 100, `detectors` 32.
+ */
+export const ALLOWED_RATE_MULTIPLICATORS = [1, 2, 4, 8, 10, 20, 40, 50, 100] as const;
+export const MAX_PULSES_PER_REQUEST = 60_001;
+
+/** Pulse ids: integers; "1000" is accepted as the 2020 server converted with int(). */
+const pulseId = {
+  anyOf: [
+    { type: 'integer', minimum: 0, maximum: 9007199254740991 },
+    { type: 'string', pattern: '^[0-9]{1,16}$' },
+  ],
+} as const;
+
+const channelName = { type: 'string', minLength: 1, maxLength: 256 } as const;
+
+export const DETECTOR_NAME_PATTERN = '^JF[0-9]{2}T[0-9]{2}V[0-9]{2}$';
+
+/** Options accepted per detector; anything else is refused, never ignored. */
+export const detectorOptionsSchema = {
+  type: 'object',
+  properties: {
+    compression: { type: 'boolean' },
+    disabled_modules: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 99 }, maxItems: 100, uniqueItems: true },
+    selected_pulse_ids: { type: 'array', items: pulseId, maxItems: MAX_PULSES_PER_REQUEST },
+  },
+  additionalProperties: false,
+} as const;
+
+export const retrieveRequestSchema = {
+  $id: 'RetrieveRequest',
+  type: 'object',
+  required: ['pgroup', 'start_pulseid', 'stop_pulseid'],
+  properties: {
+    pgroup: { type: 'string', pattern: '^p[0-9]{5}$' },
+    start_pulseid: pulseId,
+    stop_pulseid: pulseId,
+    rate_multiplicator: { type: 'integer', enum: [...ALLOWED_RATE_MULTIPLICATORS] },
+    directory_name: { type: 'string', maxLength: 256 },
+    channels_list: { type: 'array', items: channelName, maxItems: 10_000 },
+    camera_list: { type: 'array', items: { ...channelName, pattern: ':FPICTURE$' }, maxItems: 100 },
+    pv_list: { type: 'array', items: channelName, maxItems: 2_000 },
+    detectors: {
+      type: 'object',
+      propertyNames: { pattern: DETECTOR_NAME_PATTERN },
+      additionalProperties: detectorOptionsSchema,
+      maxProperties: 32,
+    },
+    scan_info: {
+      type: 'object',
+      properties: { scan_name: { type: 'string', minLength: 1, maxLength: 128 } },
+      maxProperties: 64,
+    },
+  },
+  additionalProperties: true,
+  maxProperties: 64,
+} as const;
+
+export type RetrieveRequestBody = FromSchema<typeof retrieveRequestSchema>;
+
+/** `{pgroup}`: the body of advance_run_number, close_pgroup_writing, get_current_run_number. */
+export const pgroupRequestSchema = {
+  $id: 'PgroupRequest',
+  type: 'object',
+  required: ['pgroup'],
+  properties: { pgroup: { type: 'string', pattern: '^p[0-9]{5}$' } },
+  additionalProperties: true,
+} as const;
+
+export type PgroupRequestBody = FromSchema<typeof pgroupRequestSchema>;

@@ -1,0 +1,81 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { RequestRefused } from '../core/errors';
+import { pgroupRequestSchema, retrieveRequestSchema, type PgroupRequestBody, type RetrieveRequestBody } from './retrieve-request';
+
+// Strict mode: a typo in a schema keyword fails at load, not silently at run time.
+const ajv = new Ajv({ strict: true, allErrors: false, allowUnionTypes: false });
+
+/** Compiled once at module load: a Lambda pays the compile on cold start only. */
+const validators = {
+  retrieve: ajv.compile(retrieveRequestSchema) as ValidateFunction<RetrieveRequestBody>,
+  pgroup: ajv.compile(pgroupRequestSchema) as ValidateFunction<PgroupRequestBody>,
+};
+
+/** `/detectors/JF01T03V01/roi` -> `detectors.JF01T03V01.roi`: the field as a scientist writes it. */
+function fieldOf(error: ErrorObject): string {
+  const parts = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (error.keyword === 'required') parts.push(String(error.params.missingProperty));
+  if (error.keyword === 'additionalProperties') parts.push(String(error.params.additionalProperty));
+  return parts.join('.') || 'request';
+}
+
+const MESSAGES: Record<string, (e: ErrorObject) => string> = {
+  required: () => 'is missing',
+  type: (e) => `must be ${e.params.type === 'integer' ? 'an integer' : `of type ${e.params.type}`}`,
+  pattern: (e) => `does not match the expected form ${e.params.pattern}`,
+  enum: (e) => `is not one of the allowed values ${JSON.stringify(e.params.allowedValues)}`,
+  maxItems: (e) => `has too many entries (at most ${e.params.limit})`,
+  maxLength: (e) => `is too long (at most ${e.params.limit} characters)`,
+  minLength: (e) => `is empty`,
+  maxProperties: (e) => `has too many keys (at most ${e.params.limit})`,
+  minimum: (e) => `must be >= ${e.params.limit}`,
+  maximum: (e) => `must be <= ${e.params.limit}`,
+  uniqueItems: () => 'must not repeat entries',
+  additionalProperties: () => 'is not a supported option',
+  anyOf: () => 'must be a non-negative integer',
+};
+
+function refusalOf(error: ErrorObject, data: unknown): RequestRefused {
+  const field = fieldOf(error);
+  // propertyNames errors point at the object; name the offending key instead.
+  if (error.keyword === 'propertyNames' || (error.keyword === 'pattern' && error.propertyName !== undefined)) {
+    const key = error.propertyName ?? String(error.params.propertyName ?? '');
+    return new RequestRefused(field, `${field}: detector name ${JSON.stringify(key)} is not of the form JFxxTyyVzz`);
+  }
+  const special = specialMessage(field, error, data);
+  if (special) return new RequestRefused(field, special);
+  const describe = MESSAGES[error.keyword] ?? ((e: ErrorObject) => e.message ?? 'is invalid');
+  return new RequestRefused(field, `${field} ${describe(error)}`);
+}
+
+/** The original's wording where users know it. */
+function specialMessage(field: string, error: ErrorObject, _data: unknown): string | undefined {
+  if (field === 'pgroup' && error.keyword === 'required') return 'no pgroup in request parameters';
+  if ((field === 'start_pulseid' || field === 'stop_pulseid') && error.keyword === 'required')
+    return `no start or stop pulseid provided in request parameters (${field} is missing)`;
+  if ((field === 'start_pulseid' || field === 'stop_pulseid'))
+    return `bad start or stop pulseid provided in request parameters (${field} must be a non-negative integer)`;
+  if (field === 'rate_multiplicator')
+    return `rate_multiplicator is not allowed one (allowed: ${JSON.stringify(retrieveRequestSchema.properties.rate_multiplicator.enum)})`;
+  if (field.startsWith('camera_list.') && error.keyword === 'pattern')
+    return `${field}: camera names must end in :FPICTURE`;
+  if (field.startsWith('detectors.') && error.keyword === 'additionalProperties')
+    return `${field}: detector option ${JSON.stringify(String(error.params.additionalProperty))} is not supported (supported: compression, disabled_modules, selected_pulse_ids)`;
+  if (field === 'pgroup' && error.keyword === 'pattern') return 'pgroup must be of the form p12345';
+  if (field === 'detectors' && error.keyword === 'type') return `detectors is not dictionary (must be an object: detector name -> options)`;
+  return undefined;
+}
+
+function check<T>(validate: ValidateFunction<T>, data: unknown): T {
+  if (data === null || data === undefined || (typeof data === 'object' && !Array.isArray(data) && Object.keys(data).length === 0))
+    throw new RequestRefused(undefined, 'request parameters are empty');
+  if (typeof data !== 'object' || Array.isArray(data)) throw new RequestRefused(undefined, 'request parameters must be a JSON object');
+  if (validate(data)) return data;
+  const first = validate.errors?.[0];
+  throw first ? refusalOf(first, data) : new RequestRefused(undefined, 'request is invalid');
+}
+
+/** Validate a retrieve request against the schema; throws RequestRefused naming the field. */
+export const validateRetrieveBody = (data: unknown): RetrieveRequestBody => check(validators.retrieve, data);
+/** Validate `{pgroup}` bodies. */
+export const validatePgroupBody = (data: unknown): PgroupRequestBody => check(validators.pgroup, data);

@@ -1,0 +1,134 @@
+/**
+ * A live Jungfrau detector buffer on local disk, written the way PSI's
+ * sf_daq_buffer writes it, paced by the facility clock.
+ *
+ * `start()` writes, every `tickMs`, the slots of every pulse fired since the
+ * last tick for every module of every detector, rotates files (LATEST), and
+ * deletes files wholly older than `retentionPulses`. `writeRange()` fills a
+ * fixed range for tests and benchmarks. Content is deterministic (frames.ts);
+ * faults (faults.ts) are read at every pass, so they can change at run time.
+ */
+import { parseDetectorName, moduleDir } from '../../../lib/adapters/buffers/detector/layout';
+import type { FacilityClock } from '../../../lib/core/clock';
+import { compileFaults, type DetectorFaultPlan } from './faults';
+import type { PixelMode } from './frames';
+import { ModuleWriter } from './module-writer';
+import { deleteExpiredFiles } from './retention';
+import { SlotBuilder } from './slot-builder';
+
+export interface DetectorBufferSimulatorOptions {
+  /** Buffer root; detector folders are created under it. */
+  root: string;
+  /** Detector names JFxxTyyVzz. */
+  detectors: string[];
+  clock: FacilityClock;
+  /** Files wholly older than (current pulse - retentionPulses) are deleted. */
+  retentionPulses: number;
+  /** 'sparse' (demo default): header + row 0 per slot, KBs per second; 'dense': full frames, for benchmarks. */
+  pixels: PixelMode;
+  faults?: DetectorFaultPlan;
+  /** Pause between write passes, ms. Default 200. */
+  tickMs?: number;
+  /** At start, also write this many pulses before the current one. Default 0. */
+  backfillPulses?: number;
+  /** Where errors of a timed pass go. Default: stderr. */
+  onError?: (error: unknown) => void;
+}
+
+export class DetectorBufferSimulator {
+  /** The fault plan, read at every pass: replace or edit it at run time. */
+  faults: DetectorFaultPlan;
+  /** Last pulse id the live writer wrote (undefined before start). */
+  lastPulseId: bigint | undefined;
+  private readonly writers: Map<string, ModuleWriter[]>;
+  private readonly builder: SlotBuilder;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: DetectorBufferSimulatorOptions) {
+    if (!Number.isSafeInteger(options.retentionPulses) || options.retentionPulses <= 0) {
+      throw new RangeError(`retentionPulses must be a positive integer, got ${options.retentionPulses}`);
+    }
+    this.faults = options.faults ?? {};
+    this.builder = new SlotBuilder(options.pixels);
+    this.writers = new Map(options.detectors.map((d) => [d, this.writersFor(d)]));
+  }
+
+  /**
+   * Begin keeping the buffer current (first pass at once).
+   * @example const sim = new DetectorBufferSimulator({ root, detectors: ['JF01T03V01'], clock, retentionPulses: 6000, pixels: 'sparse' }); sim.start();
+   */
+  start(): void {
+    if (this.timer) return;
+    this.lastPulseId = this.options.clock.currentPulseId() - 1n - BigInt(this.options.backfillPulses ?? 0);
+    this.safeTick();
+    this.timer = setInterval(() => this.safeTick(), this.options.tickMs ?? 200);
+  }
+
+  /**
+   * One write pass: every pulse after the last one written up to the clock's
+   * current pulse, then retention. Public so tests can drive a fake clock.
+   * @example sim.tick(); // after advancing the clock's time
+   */
+  tick(): void {
+    const now = this.options.clock.currentPulseId();
+    const oldestKept = now - BigInt(this.options.retentionPulses);
+    // After a long stall, pulses older than retention would be deleted at once: skip them.
+    let from = (this.lastPulseId ?? now - 1n) + 1n;
+    if (from < oldestKept) from = oldestKept;
+    const faults = compileFaults(this.faults);
+    for (const [detector, writers] of this.writers) {
+      for (const writer of writers) {
+        for (let p = from; p <= now; p++) this.writeOne(detector, writer, p, faults);
+      }
+    }
+    if (now > (this.lastPulseId ?? -1n)) this.lastPulseId = now;
+    for (const [detector, writers] of this.writers) {
+      for (const writer of writers) deleteExpiredFiles(moduleDir(this.options.root, detector, writer.module), oldestKept);
+    }
+  }
+
+  /**
+   * Write pulses start..stop (inclusive) of one detector, every module, with
+   * the current faults; closes its files at the end (LATEST names the last).
+   * Yields to the event loop between files.
+   * @example await sim.writeRange('JF01T03V01', 990n, 1010n);
+   */
+  async writeRange(detector: string, start: bigint, stop: bigint): Promise<void> {
+    const writers = this.writersFor(detector);
+    const faults = compileFaults(this.faults);
+    try {
+      for (let p = start; p <= stop; p++) {
+        for (const writer of writers) this.writeOne(detector, writer, p, faults);
+        if (p % 1000n === 999n) await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      for (const writer of writers) writer.close();
+    }
+  }
+
+  /** Stop the live writer and close its files (LATEST then names each module's last file). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const writers of this.writers.values()) for (const writer of writers) writer.close();
+  }
+
+  private writeOne(detector: string, writer: ModuleWriter, pulseId: bigint, faults: ReturnType<typeof compileFaults>): void {
+    const plan = faults.plan(writer.module, pulseId);
+    if (plan.kind === 'skip') return;
+    writer.writeSlot(pulseId, this.builder.build(detector, writer.module, plan));
+  }
+
+  private writersFor(detector: string): ModuleWriter[] {
+    const { modules } = parseDetectorName(detector);
+    return [...Array(modules).keys()].map((m) => new ModuleWriter(this.options.root, detector, m));
+  }
+
+  private safeTick(): void {
+    try {
+      this.tick();
+    } catch (error) {
+      (this.options.onError ?? ((e) => console.error('detector simulator:', e)))(error);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Builds the bytes of one simulated slot into reused buffers: the 41-byte
+ * head, then in 'sparse' mode only row 0 (the rest of the pre-sized file stays
+ * a hole that reads as zeros), in 'dense' mode all 512 rows.
+ */
+import { MODULE_COLS, MODULE_ROWS, parseDetectorName, SLOT_HEADER_BYTES } from '../../../lib/adapters/buffers/detector/layout';
+import { encodeSlotHeader } from '../../../lib/adapters/buffers/detector/slot';
+import type { SlotPlan } from './faults';
+import { expectedFrameHeader, fillModulePixels, writeRow0, type PixelMode } from './frames';
+
+export class SlotBuilder {
+  private readonly head = new Uint8Array(SLOT_HEADER_BYTES);
+  private readonly pixels: Uint16Array;
+
+  constructor(readonly mode: PixelMode) {
+    this.pixels = new Uint16Array(mode === 'sparse' ? MODULE_COLS : MODULE_ROWS * MODULE_COLS);
+  }
+
+  /**
+   * The pieces to write at the slot's offset; valid until the next call.
+   * @example writer.writeSlot(p, builder.build('JF01T03V01', 0, { kind: 'frame', framePulseId: p }))
+   */
+  build(detector: string, module: number, plan: Extract<SlotPlan, { kind: 'frame' }>): Uint8Array[] {
+    const header = expectedFrameHeader(detector, module, plan.framePulseId);
+    if (plan.nRecvPackets !== undefined) header.nRecvPackets = plan.nRecvPackets;
+    encodeSlotHeader(this.head, 0, header);
+    if (this.mode === 'sparse') {
+      this.pixels.fill(0);
+      writeRow0(parseDetectorName(detector).number, module, plan.framePulseId, this.pixels);
+    } else {
+      fillModulePixels(detector, module, plan.framePulseId, 'dense', this.pixels);
+    }
+    return [this.head, new Uint8Array(this.pixels.buffer, this.pixels.byteOffset, this.pixels.byteLength)];
+  }
+}
