@@ -1,4 +1,5 @@
-import { appendFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDirectoryInside } from '../adapters/fs/safe-paths';
 import { BOOKKEEPING_DIR, pgroupRawDir, runLabel } from '../core/paths';
@@ -25,11 +26,17 @@ export class RunLog {
   }
 
   async line(text: string): Promise<void> {
-    await appendFile(this.path, `${new Date().toISOString()} ${text}\n`, { flag: 'a' });
+    await this.lines([text]);
   }
 
   async lines(texts: string[]): Promise<void> {
     const stamp = new Date().toISOString();
-    await appendFile(this.path, texts.map((t) => `${stamp} ${t}\n`).join(''), { flag: 'a' });
+    // O_NOFOLLOW: a symlink planted at the log's name is never written through.
+    const handle = await open(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o664);
+    try {
+      await handle.write(texts.map((t) => `${stamp} ${t}\n`).join(''));
+    } finally {
+      await handle.close();
+    }
   }
 }
