@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { checkFacilityConfig, type FacilityConfig } from '../core/facility';
+import { DEFAULT_CLOCK, type FacilityClockConfig } from '../core/clock';
+import { DEFAULT_RETRY } from '../adapters/buffers/retry';
+import type { BufferEndpoints } from '../retrieval/types';
 
 /**
  * Configuration, read once from the environment and passed down; nothing
@@ -43,4 +46,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     facility: loadFacility(env),
     maxBodyBytes: Number(env.SFDAQ_MAX_BODY_BYTES ?? 1_048_576),
   };
+}
+
+/**
+ * Where the four buffers are (only the workflow's retrievers need this).
+ * SFDAQ_CLOCK_EPOCH_PULSE_ID / SFDAQ_CLOCK_EPOCH_TIME (ISO) set the facility clock.
+ */
+export function loadBufferEndpoints(env: NodeJS.ProcessEnv = process.env): BufferEndpoints {
+  return {
+    dataBufferUrl: env.SFDAQ_DATA_BUFFER_URL ?? 'https://data-api.psi.ch/sf-databuffer',
+    imageBufferUrl: env.SFDAQ_IMAGE_BUFFER_URL ?? 'https://data-api.psi.ch/sf-imagebuffer',
+    archiverUrl: env.SFDAQ_ARCHIVER_URL ?? 'http://sf-archapp-05.psi.ch:17668',
+    detectorBufferRoot: env.SFDAQ_DETECTOR_BUFFER_ROOT ?? '/gpfs/photonics/swissfel/buffer',
+    clock: clockFromEnv(env),
+    retry: {
+      attempts: Number(env.SFDAQ_RETRY_ATTEMPTS ?? DEFAULT_RETRY.attempts),
+      baseDelayMs: Number(env.SFDAQ_RETRY_BASE_MS ?? DEFAULT_RETRY.baseDelayMs),
+      maxDelayMs: Number(env.SFDAQ_RETRY_MAX_MS ?? DEFAULT_RETRY.maxDelayMs),
+    },
+    deadlineMs: Number(env.SFDAQ_RETRIEVAL_DEADLINE_MS ?? 14 * 60_000),
+  };
+}
+
+export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): FacilityClockConfig {
+  if (!env.SFDAQ_CLOCK_EPOCH_PULSE_ID) return DEFAULT_CLOCK;
+  return { epochPulseId: BigInt(env.SFDAQ_CLOCK_EPOCH_PULSE_ID), epochTimeMs: Date.parse(env.SFDAQ_CLOCK_EPOCH_TIME ?? '') };
+}
+
+/** Seconds to wait after the request before reading (the original: 60 s data/image, 10 s detector). */
+export function loadRetrievalDelays(env: NodeJS.ProcessEnv = process.env): { dataSeconds: number; detectorSeconds: number } {
+  return { dataSeconds: Number(env.SFDAQ_DATA_DELAY_SECONDS ?? 60), detectorSeconds: Number(env.SFDAQ_DETECTOR_DELAY_SECONDS ?? 10) };
 }

@@ -11,3 +11,6 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
   };
 }
 export {};
+
+// The SDK warns on every start under Node 20 (Lambda runs nodejs22.x); the warning says nothing actionable here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -1,0 +1,42 @@
+import '../lib/runtime/polyfills';
+import { startLocalStack } from './stack';
+
+/**
+ * `npm start`: the whole system on this machine. Configuration by environment:
+ * PORT (10002), HOST (127.0.0.1), SFDAQ_DATA_ROOT (./data), SFDAQ_STATE_DIR
+ * (./.local-state), SFDAQ_DYNAMODB_PORT / SFDAQ_S3_PORT / SFDAQ_SFN_PORT /
+ * SFDAQ_DATA_BUFFER_PORT / SFDAQ_IMAGE_BUFFER_PORT / SFDAQ_ARCHIVER_PORT (free ports by default),
+ * SFDAQ_DATA_DELAY_SECONDS (5) and SFDAQ_DETECTOR_DELAY_SECONDS (2).
+ */
+const env = process.env;
+const port = (name: string) => (env[name] ? Number(env[name]) : undefined);
+
+const stack = await startLocalStack({
+  port: port('PORT') ?? 10002,
+  host: env.HOST ?? '127.0.0.1',
+  dataRoot: env.SFDAQ_DATA_ROOT ?? 'data',
+  stateDir: env.SFDAQ_STATE_DIR ?? '.local-state',
+  ports: {
+    dynamodb: port('SFDAQ_DYNAMODB_PORT'), s3: port('SFDAQ_S3_PORT'), sfn: port('SFDAQ_SFN_PORT'),
+    dataBuffer: port('SFDAQ_DATA_BUFFER_PORT'), imageBuffer: port('SFDAQ_IMAGE_BUFFER_PORT'), archiver: port('SFDAQ_ARCHIVER_PORT'),
+  },
+  delays: { dataSeconds: Number(env.SFDAQ_DATA_DELAY_SECONDS ?? 5), detectorSeconds: Number(env.SFDAQ_DETECTOR_DELAY_SECONDS ?? 2) },
+});
+
+console.log(`sfdaq-broker local stack is up
+  broker         ${stack.url}   (POST /retrieve_from_buffers, GET /get_current_run_number, ...)
+  current pulse  ${stack.url}/local/current_pulse_id
+  data root      ${stack.dataRoot}   (stands in for /sf)
+  state          ${stack.stateDir}
+${Object.entries(stack.endpoints).map(([k, v]) => `  ${k.padEnd(14)} ${v}`).join('\n')}
+Ctrl-C stops it; accepted runs resume at the next start.`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log('stopping...');
+    void stack.close().then(() => process.exit(0));
+  });
+}
