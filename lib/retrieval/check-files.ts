@@ -1,0 +1,144 @@
+/**
+ * The consistency check after retrieval: read each output file back (h5wasm),
+ * run the pure check (lib/core/check), append its report to the source's log
+ * and put the summary into the source's result.
+ *
+ * What is read (the layouts of original-system.md, "Output files"):
+ *   BSREAD, PVCHANNELS   /data/<channel>/pulse_id (PVs also /data/<pv>/timestamp)
+ *   CAMERAS              /<camera>/pulse_id (no group = the camera is not present)
+ *   <DET>                /data/<DET>/{pulse_id, frame_index, is_good_frame, daq_rec}
+ * Only the small per-row datasets are read, never the data itself.
+ */
+import type { File } from 'h5wasm/node';
+import { loadH5, type H5Lib } from '../adapters/hdf5/h5';
+import { checkSource, formatReport, unreadableSource, type CheckInput, type IntArray, type SourceCheck } from '../core/check';
+import type { WorkflowInput } from '../core/ports';
+import type { SourceResult } from '../core/run-status';
+import { RunLog } from './run-log';
+
+/**
+ * Check every source that produced a file (failed and pending ones are
+ * returned as they are). A source whose check finds problems becomes
+ * `done_with_problems`; a clean check leaves the state as the retriever set it.
+ *
+ * `dataRoot` is needed to find the run's logs (raw/.daq/), as for the retrievers.
+ *
+ * @example
+ *   const checked = await checkRun(input, results, config.dataRoot);
+ *   checked[0].check // { source: 'BSREAD', kind: 'data', verdict: 'ok', range: {...}, channels: {...} }
+ */
+export async function checkRun(input: WorkflowInput, results: SourceResult[], dataRoot: string): Promise<SourceResult[]> {
+  const checked: SourceResult[] = [];
+  for (const result of results) {
+    if (result.state === 'failed' || result.state === 'pending') {
+      checked.push(result);
+      continue;
+    }
+    const check = await checkFile(input, result);
+    const log = await RunLog.open(dataRoot, input, result.source);
+    await log.lines(formatReport(check));
+    checked.push({ ...result, check, state: check.verdict === 'problems' ? 'done_with_problems' : result.state });
+  }
+  return checked;
+}
+
+/**
+ * Read one source's file and check it; an unreadable file is a problem of every channel asked for.
+ * @example const check = await checkFile(input, { source: 'BSREAD', kind: 'data', file, state: 'done' });
+ */
+export async function checkFile(input: WorkflowInput, result: Pick<SourceResult, 'source' | 'kind' | 'file'>): Promise<SourceCheck> {
+  const names = namesOf(input, result);
+  const { lib } = await loadH5();
+  let file: File;
+  try {
+    file = new lib.File(result.file, 'r');
+  } catch (error) {
+    return unreadableSource(input.request, result.kind, result.source, names, `cannot open ${result.file}: ${(error as Error).message ?? String(error)}`);
+  }
+  try {
+    // h5wasm reports a file it cannot open as an object with no id, not as a throw.
+    if (!file.file_id || file.file_id < 0n) throw new Error('not an HDF5 file');
+    return checkSource(input.request, readInput(lib, file, result, names));
+  } catch (error) {
+    return unreadableSource(input.request, result.kind, result.source, names, `cannot read ${result.file}: ${(error as Error).message ?? String(error)}`);
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // a file that never opened has nothing to close
+    }
+  }
+}
+
+/** The channels a source was asked for, in the user's order. */
+function namesOf(input: WorkflowInput, result: Pick<SourceResult, 'source' | 'kind'>): string[] {
+  switch (result.kind) {
+    case 'data':
+      return input.request.channels_list;
+    case 'image':
+      return input.request.camera_list;
+    case 'archiver':
+      return input.request.pv_list;
+    case 'detector':
+      return [result.source];
+    default: {
+      const unreachable: never = result.kind;
+      return unreachable;
+    }
+  }
+}
+
+function readInput(lib: H5Lib, file: File, result: Pick<SourceResult, 'source' | 'kind'>, names: string[]): CheckInput {
+  const read = (path: string) => readIntegers(lib, file, path);
+  switch (result.kind) {
+    case 'data':
+      return { kind: 'data', source: result.source, channels: names.map((name) => ({ name, pulseIds: read(`/data/${name}/pulse_id`) })) };
+    case 'image':
+      return { kind: 'image', source: result.source, channels: names.map((name) => ({ name, pulseIds: read(`/${name}/pulse_id`) })) };
+    case 'archiver':
+      return {
+        kind: 'archiver',
+        source: result.source,
+        channels: names.map((name) => ({ name, pulseIds: read(`/data/${name}/pulse_id`), timestamps: read(`/data/${name}/timestamp`) })),
+      };
+    case 'detector': {
+      const at = `/data/${result.source}`;
+      return {
+        kind: 'detector',
+        source: result.source,
+        detector: {
+          name: result.source,
+          pulseIds: read(`${at}/pulse_id`),
+          frameIndex: read(`${at}/frame_index`),
+          isGoodFrame: read(`${at}/is_good_frame`),
+          daqRec: read(`${at}/daq_rec`),
+        },
+      };
+    }
+    default: {
+      const unreachable: never = result.kind;
+      return unreachable;
+    }
+  }
+}
+
+/**
+ * An integer dataset's values (flattened: the Jungfrau ones are [N, 1]), or
+ * undefined when the path is not a dataset. Parents are looked up first, so
+ * h5wasm never asks HDF5 about a path below a missing group.
+ */
+function readIntegers(lib: H5Lib, file: File, path: string): IntArray | undefined {
+  const parts = path.split('/').filter((p) => p !== '');
+  let at = '';
+  for (const part of parts.slice(0, -1)) {
+    at += `/${part}`;
+    if (!(file.get(at) instanceof lib.Group)) return undefined;
+  }
+  const dataset = file.get(path);
+  if (!(dataset instanceof lib.Dataset)) return undefined;
+  const value = dataset.value;
+  if (value === null) return [];
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return value as unknown as IntArray;
+  if (Array.isArray(value)) return value as number[];
+  throw new Error(`${path} is not an integer dataset`);
+}

@@ -1,0 +1,368 @@
+/**
+ * The data buffer (BS channels) and image buffer (cameras) branch of a run:
+ * Data API 3 -> `run_NNNNNN.BSREAD.h5` or `run_NNNNNN.CAMERAS.h5`, plus its log.
+ *
+ * Choices where the spec is silent:
+ * - One retry layer. The pulse map is asked once per attempt (pulseMapTries 1)
+ *   and the whole attempt (pulse map, query, request status, file) is retried
+ *   by withRetry(endpoints.retry), so every retry, a pulse not yet known (204)
+ *   included, is logged and counted. An attempt restarts the file from scratch.
+ * - Both buffers map pulse ids to times through the data buffer's pulse map
+ *   (one facility clock; the image buffer's times are the same pulses').
+ * - Rows are every event the buffer sends for the rate-widened range (see
+ *   rate.ts): nothing is filtered, so a 100 Hz channel at r = 10 also holds
+ *   the widened edge pulses; judging rows is the check's business.
+ * - A BSREAD channel without data gets its five datasets with zero rows as
+ *   float64 scalars (no header told its type). A camera without data gets no
+ *   group (Data API 3 layout), but is in the result with 0 rows.
+ * - The deadline aborts the HTTP calls at once; a retry sleep already begun
+ *   (withRetry's, at most retry.maxDelayMs) runs out first.
+ *
+ * Also exported for the archiver retriever: the result type and the
+ * deadline/log helpers shared by both.
+ */
+import { performance } from 'node:perf_hooks';
+import { DataApiClient, type ChannelHeader, type DataApiEvent, type DataApiItem, type QueryReport } from '../adapters/buffers/data-api';
+import { withRetry } from '../adapters/buffers/retry';
+import { BsreadFileWriter, CamerasFileWriter, type ChannelSpec } from '../adapters/hdf5';
+import { BufferProtocolError } from '../core/errors';
+import { bsreadGeneral } from './general';
+import { writeOutputAtomically } from './output-file';
+import { expectedPulseIds, queryRange } from './rate';
+import { RunLog } from './run-log';
+import type { BufferEndpoints, RetrieverInput, SourceResult } from './types';
+
+/** What one channel (camera, PV) got in the file. */
+export interface ChannelRows {
+  rows: number;
+  /** Pulse id of the first and last row written (absent with 0 rows). */
+  firstPulseId?: number;
+  lastPulseId?: number;
+  /** The buffer does not know the channel (Data API channel_not_found; archiver "PV not archived"). */
+  notFound?: boolean;
+}
+
+/**
+ * A retriever's result: SourceResult plus, per requested channel/camera/PV
+ * (by name, the user's order), the rows written; empty when the branch failed
+ * (no file was written). `retries`: transient faults retried.
+ */
+export interface BufferSourceResult extends SourceResult {
+  channels: Record<string, ChannelRows>;
+  retries: number;
+}
+
+/** The overall deadline of a retriever ran out. */
+export class DeadlineExceeded extends Error {
+  override readonly name = 'DeadlineExceeded';
+  constructor(readonly ms: number) {
+    super(`retrieval did not finish within ${ms / 1000} s`);
+  }
+}
+
+/**
+ * Run `work` with a signal that aborts after `ms`; a failure once the signal
+ * fired is reported as DeadlineExceeded, whatever error the abort caused.
+ *
+ * @example
+ *   await withDeadline(600_000, (signal) => client.pulseTimestampNs(p, signal));
+ */
+export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DeadlineExceeded(ms)), ms);
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    throw controller.signal.aborted ? controller.signal.reason : error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The message of anything thrown. */
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A RunLog written in order without making the retrieval wait on each line or
+ * fail because of it (a log that cannot be written is reported on stderr).
+ *
+ * @example
+ *   const log = new LogQueue(await RunLog.open(dataRoot, input, 'BSREAD'));
+ *   log.say('asked ...'); await log.flushed();
+ */
+export class LogQueue {
+  private chain: Promise<void> = Promise.resolve();
+  constructor(readonly log: RunLog) {}
+
+  say(...lines: string[]): void {
+    this.chain = this.chain.then(() => this.log.lines(lines)).catch((error: unknown) => {
+      console.error(`cannot write ${this.log.path}: ${reasonOf(error)}`);
+    });
+  }
+
+  flushed(): Promise<void> {
+    return this.chain;
+  }
+}
+
+/** Elapsed seconds since `t0` (performance.now()), for logs. */
+export function secondsSince(t0: number): string {
+  return `${((performance.now() - t0) / 1000).toFixed(2)} s`;
+}
+
+/** One log line per channel: its rows and pulse ids, or why it has none. */
+export function describeRows(what: string, name: string, c: ChannelRows, whyEmpty: string): string {
+  if (c.rows === 0) return `${what} ${name}: 0 rows (${c.notFound ? 'not found' : whyEmpty})`;
+  return `${what} ${name}: ${c.rows} rows, pulse ids ${c.firstPulseId}..${c.lastPulseId}`;
+}
+
+/** Counts rows per channel as they are written. */
+export class RowTally {
+  readonly channels: Record<string, ChannelRows> = {};
+  constructor(names: readonly string[]) {
+    for (const name of names) this.channels[name] = { rows: 0 };
+  }
+
+  add(name: string, pulseId: bigint): void {
+    const c = this.channels[name];
+    if (!c) return;
+    const p = Number(pulseId);
+    c.rows += 1;
+    c.firstPulseId ??= p;
+    c.lastPulseId = p;
+  }
+
+  total(): number {
+    return Object.values(this.channels).reduce((sum, c) => sum + c.rows, 0);
+  }
+}
+
+/** `BACKEND/NAME` -> `NAME`: headers, and so the files, name channels without their backend. */
+const plainName = (channel: string): string => channel.slice(channel.indexOf('/') + 1);
+
+/** How one file kind takes the streamed items. */
+interface EventSink {
+  header(header: ChannelHeader): void;
+  event(event: DataApiEvent): void;
+  /** Complete the file (channels without data) and close it. */
+  close(): void;
+  /** Close after a failure, ignoring further errors (the temp file is deleted anyway). */
+  abandon(): void;
+}
+
+/** Zero-row channels: no header said their type. */
+const NO_DATA_SPEC: ChannelSpec = { dtype: 'float64', shape: [] };
+
+class BsreadSink implements EventSink {
+  private readonly added = new Map<string, ChannelHeader>();
+  constructor(private readonly writer: BsreadFileWriter, private readonly tally: RowTally, private readonly ignored: Set<string>) {}
+
+  header(h: ChannelHeader): void {
+    if (!(h.name in this.tally.channels)) return void this.ignored.add(h.name);
+    if (h.dtype === undefined) return; // an older server's "no data" header
+    const known = this.added.get(h.name);
+    if (known) return sameLayout(known, h, 'data');
+    this.writer.addChannel(h.name, { dtype: h.dtype, shape: h.shape, byteOrder: h.byteOrder });
+    this.added.set(h.name, h);
+  }
+
+  event(e: DataApiEvent): void {
+    if (!this.added.has(e.channel)) return;
+    this.writer.append(e.channel, [{ pulseId: e.pulseId, timestampNs: e.timestampNs, value: e.value }]);
+    this.tally.add(e.channel, e.pulseId);
+  }
+
+  close(): void {
+    for (const name of Object.keys(this.tally.channels)) if (!this.added.has(name)) this.writer.addChannel(name, NO_DATA_SPEC);
+    this.writer.close();
+  }
+
+  abandon(): void {
+    try {
+      this.writer.close();
+    } catch {
+      // already failing
+    }
+  }
+}
+
+class CamerasSink implements EventSink {
+  private readonly added = new Map<string, ChannelHeader>();
+  constructor(private readonly writer: CamerasFileWriter, private readonly tally: RowTally, private readonly ignored: Set<string>) {}
+
+  header(h: ChannelHeader): void {
+    if (!(h.name in this.tally.channels)) return void this.ignored.add(h.name);
+    if (h.dtype === undefined) return;
+    const known = this.added.get(h.name);
+    if (known) return sameLayout(known, h, 'image');
+    if (h.dtype === 'string' || h.shape.length !== 2) {
+      throw new BufferProtocolError('image', `camera ${h.name} is not an image: ${h.dtype} of shape [${h.shape.join(', ')}]`);
+    }
+    this.writer.addCamera(h.name, { dtype: h.dtype, shape: [h.shape[0]!, h.shape[1]!], byteOrder: h.byteOrder });
+    this.added.set(h.name, h);
+  }
+
+  event(e: DataApiEvent): void {
+    if (!this.added.has(e.channel)) return;
+    const pixels = e.value; // decompressed here: h5wasm cannot write direct chunks (see cameras-writer.ts)
+    if (typeof pixels === 'string') throw new BufferProtocolError('image', `camera ${e.channel} sent a string`);
+    this.writer.appendImage(e.channel, e.pulseId, e.timestampNs, pixels);
+    this.tally.add(e.channel, e.pulseId);
+  }
+
+  close(): void {
+    this.writer.close();
+  }
+
+  abandon(): void {
+    try {
+      this.writer.close();
+    } catch {
+      // already failing
+    }
+  }
+}
+
+/** A channel's second header must describe the same layout as its first. */
+function sameLayout(a: ChannelHeader, b: ChannelHeader, buffer: string): void {
+  if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join() || a.byteOrder !== b.byteOrder) {
+    throw new BufferProtocolError(buffer, `channel ${a.name} changed its type within the query (${a.dtype} [${a.shape}] then ${b.dtype} [${b.shape}])`);
+  }
+}
+
+/** The fixed facts of one branch. */
+function branchOf(input: RetrieverInput, endpoints: BufferEndpoints, kind: 'data' | 'image') {
+  return kind === 'data'
+    ? { source: 'BSREAD', what: 'channel', names: input.request.channels_list, url: endpoints.dataBufferUrl, backend: 'sf-databuffer' as const }
+    : { source: 'CAMERAS', what: 'camera', names: input.request.camera_list, url: endpoints.imageBufferUrl, backend: 'sf-imagebuffer' as const };
+}
+
+/**
+ * Retrieve the run's BS channels (`kind` 'data': channels_list from the data
+ * buffer into `input.files.BSREAD`, BSREAD layout) or cameras ('image':
+ * camera_list from the image buffer into `input.files.CAMERAS`, Data API 3
+ * layout), streaming each event into the file as it arrives. Never throws:
+ * failures come back as state 'failed' with the reason, and then no file
+ * exists under the final name. Logs to `raw/.daq/run_NNNNNN.<BSREAD|CAMERAS>.log`.
+ *
+ * @example
+ *   const result = await retrieveFromDataApi(input, endpoints, '/sf', 'data');
+ *   // { source: 'BSREAD', kind: 'data', file: '/sf/alvra/data/p12345/raw/run_000012.BSREAD.h5', state: 'done',
+ *   //   channels: { 'SARFE10-PBPG050:HAMP-INTENSITY-CAL': { rows: 1001, firstPulseId: 18940426916, lastPulseId: 18940427916 } }, retries: 0 }
+ */
+export async function retrieveFromDataApi(
+  input: RetrieverInput,
+  endpoints: BufferEndpoints,
+  dataRoot: string,
+  kind: 'data' | 'image',
+): Promise<BufferSourceResult> {
+  const t0 = performance.now();
+  const { source, what, names: asked, url, backend } = branchOf(input, endpoints, kind);
+  const file = input.files[source] ?? '';
+  let retries = 0;
+  const failed = (reason: string): BufferSourceResult => ({ source, kind, file, state: 'failed', reason, channels: {}, retries });
+
+  let log: LogQueue;
+  try {
+    log = new LogQueue(await RunLog.open(dataRoot, input, source));
+  } catch (error) {
+    return failed(`cannot open the ${source} log: ${reasonOf(error)}`);
+  }
+  if (!file) {
+    log.say(`failed: the run has no ${source} output file`);
+    await log.flushed();
+    return failed(`the run has no ${source} output file`);
+  }
+
+  const names = [...new Set(asked.map(plainName))];
+  const { start_pulseid: start, stop_pulseid: stop, rate_multiplicator: r } = input.request;
+  const range = queryRange(start, stop, r);
+  const expected = expectedPulseIds(start, stop, r);
+  log.say(
+    `${source} retrieval of run ${input.run_number}: ${names.length} ${what}s, pulses ${start}..${stop} at rate_multiplicator ${r} ` +
+      `(${expected.count} expected pulses), querying ${range.start}..${range.stop}`,
+    `from ${url} (backend ${backend}; pulse map of ${endpoints.dataBufferUrl}) into ${file}`,
+    `${what}s: ${names.join(', ') || '(none)'}`,
+  );
+
+  const client = new DataApiClient({
+    baseUrl: url,
+    backend,
+    sendDefaultBackend: kind === 'data',
+    retry: endpoints.retry,
+    pulseMapTries: 1,
+    pulseMapBaseUrl: endpoints.dataBufferUrl,
+    pulseMapBackend: 'sf-databuffer',
+  });
+
+  const attempt = (signal: AbortSignal) =>
+    writeOutputAtomically(dataRoot, input, file, async (temp) => {
+      signal.throwIfAborted();
+      const tally = new RowTally(names);
+      const ignored = new Set<string>();
+      const sink: EventSink =
+        kind === 'data'
+          ? new BsreadSink(await BsreadFileWriter.create(temp, bsreadGeneral(input)), tally, ignored)
+          : new CamerasSink(await CamerasFileWriter.create(temp), tally, ignored);
+      try {
+        const report = names.length > 0 ? await stream(client.retrievePulses(names, BigInt(range.start), BigInt(range.stop), signal), sink) : undefined;
+        sink.close();
+        for (const name of report?.channelsNotFound ?? []) if (tally.channels[name]) tally.channels[name].notFound = true;
+        return { report, tally, ignored };
+      } catch (error) {
+        sink.abandon();
+        throw error;
+      }
+    });
+
+  try {
+    const { report, tally, ignored } = await withDeadline(endpoints.deadlineMs, (signal) =>
+      withRetry(
+        () => attempt(signal),
+        endpoints.retry,
+        (error, n, delayMs) => {
+          retries++;
+          log.say(`attempt ${n} failed: ${error.message}; retrying in ${delayMs} ms (the file restarts from scratch)`);
+        },
+      ),
+    );
+    const lines = report
+      ? [`query done: request ${report.requestId}${report.warnCount ? `, ${report.warnCount} warnings` : ''}`]
+      : ['no query: no channel was asked for'];
+    if (report && report.notFoundCount > 0) {
+      lines.push(`not found in the ${kind} buffer: ${report.channelsNotFound.join(', ') || `${report.notFoundCount} of the ${what}s (the server did not name them)`}`);
+    }
+    if (ignored.size > 0) lines.push(`ignored ${what}s the buffer sent but nobody asked for: ${[...ignored].join(', ')}`);
+    const whyEmpty = kind === 'image' ? 'no data in the range; no group in the file' : 'no data in the range';
+    for (const name of names) lines.push(describeRows(what, name, tally.channels[name]!, whyEmpty));
+    lines.push(`done in ${secondsSince(t0)}: ${tally.total()} rows, ${retries} ${retries === 1 ? 'retry' : 'retries'}, ${file}`);
+    log.say(...lines);
+    await log.flushed();
+    return { source, kind, file, state: 'done', channels: tally.channels, retries };
+  } catch (error) {
+    const reason = reasonOf(error);
+    log.say(`failed after ${secondsSince(t0)} (${retries} ${retries === 1 ? 'retry' : 'retries'}): ${reason}; no file written`);
+    await log.flushed();
+    return failed(reason);
+  }
+}
+
+/** Feed the query's items to the sink; the query's report at the end. */
+async function stream(query: AsyncGenerator<DataApiItem, QueryReport>, sink: EventSink): Promise<QueryReport> {
+  let done = false;
+  try {
+    let next = await query.next();
+    for (; !next.done; next = await query.next()) {
+      const item = next.value;
+      if (item.kind === 'header') sink.header(item.header);
+      else sink.event(item);
+    }
+    done = true;
+    return next.value;
+  } finally {
+    // A sink that threw leaves the query open: close it, which frees the socket.
+    if (!done) await query.return(undefined as never).catch(() => undefined);
+  }
+}
