@@ -10,7 +10,9 @@
  * Only the small per-row datasets are read, never the data itself.
  */
 import type { File } from 'h5wasm/node';
-import { loadH5, type H5Lib } from '../adapters/hdf5/h5';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { loadH5, withH5Errors, type H5Lib } from '../adapters/hdf5/h5';
 import { checkSource, formatReport, unreadableSource, type CheckInput, type IntArray, type SourceCheck } from '../core/check';
 import type { WorkflowInput } from '../core/ports';
 import type { SourceResult } from '../core/run-status';
@@ -48,26 +50,34 @@ export async function checkRun(input: WorkflowInput, results: SourceResult[], da
  */
 export async function checkFile(input: WorkflowInput, result: Pick<SourceResult, 'source' | 'kind' | 'file'>): Promise<SourceCheck> {
   const names = namesOf(input, result);
-  const { lib } = await loadH5();
+  const unreadable = (problem: string) => unreadableSource(input.request, result.kind, result.source, names, problem);
+  try {
+    await access(result.file, constants.R_OK);
+  } catch (error) {
+    return unreadable(`cannot read ${result.file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (error as Error).message}`);
+  }
+  const { lib, module } = await loadH5();
   let file: File;
   try {
-    file = new lib.File(result.file, 'r');
+    // Throwing HDF5 errors: a damaged file becomes one reason, not a trace on stderr.
+    file = withH5Errors(module, () => new lib.File(result.file, 'r'));
   } catch (error) {
-    return unreadableSource(input.request, result.kind, result.source, names, `cannot open ${result.file}: ${(error as Error).message ?? String(error)}`);
+    return unreadable(`cannot open ${result.file}: ${hdf5Reason(error)}`);
   }
   try {
-    // h5wasm reports a file it cannot open as an object with no id, not as a throw.
-    if (!file.file_id || file.file_id < 0n) throw new Error('not an HDF5 file');
-    return checkSource(input.request, readInput(lib, file, result, names));
+    return checkSource(input.request, withH5Errors(module, () => readInput(lib, file, result, names)));
   } catch (error) {
-    return unreadableSource(input.request, result.kind, result.source, names, `cannot read ${result.file}: ${(error as Error).message ?? String(error)}`);
+    return unreadable(`cannot read ${result.file}: ${hdf5Reason(error)}`);
   } finally {
-    try {
-      file.close();
-    } catch {
-      // a file that never opened has nothing to close
-    }
+    file.close();
   }
+}
+
+/** HDF5's error stack names the root cause last: `... in H5F__super_read(): file signature not found`. */
+function hdf5Reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const causes = [...text.matchAll(/ in \w+\(\): (.+)$/gm)].map((m) => m[1]!);
+  return causes.at(-1) ?? text;
 }
 
 /** The channels a source was asked for, in the user's order. */
