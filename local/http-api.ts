@@ -14,6 +14,25 @@ export interface LocalHttpApi {
 /** Bytes accepted before the body is even handed to a handler (API Gateway's own limit is 10 MB). */
 const HARD_BODY_LIMIT = 10 * 1024 * 1024;
 
+/** `/runs/{pgroup}/{run_number}` against a path -> the parameters, or undefined if it does not match. */
+function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const t = template.split('/');
+  const p = path.split('/');
+  if (t.length !== p.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < t.length; i++) {
+    const name = /^\{(.+)\}$/.exec(t[i]!)?.[1];
+    if (name) {
+      try {
+        params[name] = decodeURIComponent(p[i]!);
+      } catch {
+        return undefined;
+      }
+    } else if (t[i] !== p[i]) return undefined;
+  }
+  return params;
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
@@ -33,9 +52,11 @@ export async function startHttpApi(options: {
     try {
       const url = new URL(req.url ?? '/', 'http://local');
       if (options.extra?.(req, res)) return;
-      const route = options.routes.find((r) => r.path === url.pathname && r.method === req.method);
+      const matching = options.routes.map((r) => ({ r, params: matchPath(r.path, url.pathname) })).filter((m) => m.params !== undefined);
+      const found = matching.find((m) => m.r.method === req.method);
+      const route = found?.r;
       if (!route) {
-        const known = options.routes.some((r) => r.path === url.pathname);
+        const known = matching.length > 0;
         if (url.pathname === '/' && req.method === 'GET') {
           return json(res, 200, { service: 'sfdaq-broker', endpoints: options.routes.map((r) => `${r.method} ${r.path}`) });
         }
@@ -61,6 +82,7 @@ export async function startHttpApi(options: {
         rawQueryString: url.search.slice(1),
         headers,
         ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+        ...(found?.params && Object.keys(found.params).length ? { pathParameters: found.params } : {}),
         requestContext: {
           accountId: 'local', apiId: 'local', domainName: 'localhost', domainPrefix: 'localhost',
           http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp, userAgent: headers['user-agent'] ?? '' },

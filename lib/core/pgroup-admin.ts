@@ -1,5 +1,7 @@
 import { beamlineOf, type AcceptDeps } from './accept';
-import { PgroupClosed } from './errors';
+import { PgroupClosed, RequestRefused } from './errors';
+import type { RunRecordStore } from './ports';
+import type { RunStatus } from './run-status';
 import type { Caller } from './facility';
 
 type AdminDeps = Pick<AcceptDeps, 'facility' | 'counter' | 'fs'>;
@@ -25,4 +27,13 @@ export async function closePgroup(pgroup: string, caller: Caller, deps: AdminDep
   await deps.fs.checkPgroupWritable(beamline, pgroup);
   await deps.counter.close(beamline, pgroup);
   await deps.fs.markClosed(beamline, pgroup);
+}
+
+/** A run's status (accepted -> retrieving -> done | done_with_problems | failed), for the caller's own beamline only. */
+export async function runStatus(pgroup: string, runNumber: number, caller: Caller, deps: AdminDeps & { store: RunRecordStore }): Promise<RunStatus> {
+  const beamline = beamlineOf(deps.facility, caller);
+  await deps.fs.checkPgroupExists(beamline, pgroup);
+  const status = await deps.store.getStatus(beamline, pgroup, runNumber);
+  if (!status) throw new RequestRefused('run_number', `run ${runNumber} of pgroup ${pgroup} does not exist`);
+  return status;
 }

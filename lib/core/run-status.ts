@@ -19,6 +19,8 @@ interface RunStatusBase {
   run_number: number;
   updated: string;
   sources?: SourceResult[];
+  /** Why a run failed, or what went wrong in a run done with problems. */
+  reason?: string;
 }
 
 export type RunStatus =

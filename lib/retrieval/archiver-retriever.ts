@@ -33,6 +33,7 @@ import {
   LogQueue,
   reasonOf,
   RowTally,
+  rowsText,
   secondsSince,
   withDeadline,
   type BufferSourceResult,
@@ -125,8 +126,7 @@ function describePv(h: PvHistory, tally: RowTally, note: string | undefined): st
   if (!h.found) return `PV ${h.pv}: PV not archived, 0 rows`;
   if (isHistoryExpired(h)) return `PV ${h.pv}: no sample at all (its history expired from the archiver), 0 rows`;
   const { before, inRange, after, dropped } = h.counts;
-  const c = tally.channels[h.pv]!;
-  const rows = `${c.rows} rows, pulse ids ${c.firstPulseId}..${c.lastPulseId}`;
+  const rows = rowsText(tally.channels[h.pv]!);
   return `PV ${h.pv}: ${before} / ${inRange} / ${after} samples (before / in range / after)${dropped ? `, ${dropped} dropped (not after the previous)` : ''}; ${rows}${note ? `; ${note}` : ''}`;
 }
 

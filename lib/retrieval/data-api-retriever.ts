@@ -115,7 +115,12 @@ export function secondsSince(t0: number): string {
 /** One log line per channel: its rows and pulse ids, or why it has none. */
 export function describeRows(what: string, name: string, c: ChannelRows, whyEmpty: string): string {
   if (c.rows === 0) return `${what} ${name}: 0 rows (${c.notFound ? 'not found' : whyEmpty})`;
-  return `${what} ${name}: ${c.rows} rows, pulse ids ${c.firstPulseId}..${c.lastPulseId}`;
+  return `${what} ${name}: ${rowsText(c)}`;
+}
+
+/** `3 rows, pulse ids 100..102` or `1 row, pulse id 100`. */
+export function rowsText(c: ChannelRows): string {
+  return c.rows === 1 ? `1 row, pulse id ${c.firstPulseId}` : `${c.rows} rows, pulse ids ${c.firstPulseId}..${c.lastPulseId}`;
 }
 
 /** Counts rows per channel as they are written. */

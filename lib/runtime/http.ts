@@ -40,7 +40,7 @@ const queryAsBody = (): MiddlewareObj<Event, Result> => ({
   before: (request) => {
     const event = request.event as Omit<Event, 'body'> & { body: unknown };
     if (event.requestContext.http.method === 'GET' && (event.body === undefined || event.body === null || event.body === '')) {
-      event.body = { ...(event.queryStringParameters ?? {}) };
+      event.body = { ...(event.queryStringParameters ?? {}), ...(event.pathParameters ?? {}) };
     }
   },
 });

@@ -76,3 +76,17 @@ export const pgroupRequestSchema = {
 } as const;
 
 export type PgroupRequestBody = FromSchema<typeof pgroupRequestSchema>;
+
+/** Path parameters of GET /runs/{pgroup}/{run_number}. */
+export const runPathSchema = {
+  $id: 'RunPath',
+  type: 'object',
+  required: ['pgroup', 'run_number'],
+  properties: {
+    pgroup: { type: 'string', pattern: '^p[0-9]{5}$' },
+    run_number: { type: 'string', pattern: '^[0-9]{1,9}$' },
+  },
+  additionalProperties: true,
+} as const;
+
+export type RunPath = FromSchema<typeof runPathSchema>;

@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { RequestRefused } from '../core/errors';
-import { pgroupRequestSchema, retrieveRequestSchema, type PgroupRequestBody, type RetrieveRequestBody } from './retrieve-request';
+import { pgroupRequestSchema, retrieveRequestSchema, runPathSchema, type PgroupRequestBody, type RetrieveRequestBody, type RunPath } from './retrieve-request';
 
 // Strict mode: a typo in a schema keyword fails at load, not silently at run time.
 const ajv = new Ajv({ strict: true, allErrors: false, allowUnionTypes: false });
@@ -9,6 +9,7 @@ const ajv = new Ajv({ strict: true, allErrors: false, allowUnionTypes: false });
 const validators = {
   retrieve: ajv.compile(retrieveRequestSchema) as ValidateFunction<RetrieveRequestBody>,
   pgroup: ajv.compile(pgroupRequestSchema) as ValidateFunction<PgroupRequestBody>,
+  runPath: ajv.compile(runPathSchema) as ValidateFunction<RunPath>,
 };
 
 /** `/detectors/JF01T03V01/roi` -> `detectors.JF01T03V01.roi`: the field as a scientist writes it. */
@@ -79,3 +80,5 @@ function check<T>(validate: ValidateFunction<T>, data: unknown): T {
 export const validateRetrieveBody = (data: unknown): RetrieveRequestBody => check(validators.retrieve, data);
 /** Validate `{pgroup}` bodies. */
 export const validatePgroupBody = (data: unknown): PgroupRequestBody => check(validators.pgroup, data);
+/** Validate `{pgroup, run_number}` path parameters. */
+export const validateRunPath = (data: unknown): RunPath => check(validators.runPath, data);

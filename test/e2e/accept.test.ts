@@ -99,7 +99,7 @@ describe('POST /retrieve_from_buffers (accept path, end to end over HTTP)', () =
   });
 
   test('scan_info creates the scan file and every request appends to it', async () => {
-    const step = JSON.parse(await readFile(new URL('../../../shared/seed/scan_step.json', import.meta.url), 'utf8'));
+    const step = JSON.parse(await readFile(new URL('../fixtures/scan_step.json', import.meta.url), 'utf8'));
     const first = await stack.post('/retrieve_from_buffers', seedRequest({ scan_info: step }));
     const second = await stack.post('/retrieve_from_buffers', seedRequest({ scan_info: { ...step, motors_value: [2.0, 5.0] }, start_pulseid: 11884949775, stop_pulseid: 11884950774 }));
     expect([first.json.status, second.json.status]).toEqual(['ok', 'ok']);

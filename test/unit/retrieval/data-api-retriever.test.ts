@@ -250,3 +250,25 @@ describe('CAMERAS from the image buffer', () => {
     expect(py.datasets[`${CAMERA}/pulse_id`]).toMatchObject({ dtype: '<i8', values: range(START, START + 3).map(String) });
   });
 });
+
+describe("the older server's headers", () => {
+  it('a header without type (no data) still gives the channel zero rows; string compression and scalar shapes parse', async () => {
+    const older = await startDataApiSimulator({ backend: 'sf-databuffer', clock, retentionPulses: 6_000, flavour: 'older' });
+    try {
+      const input = inputFor(4, 'BSREAD', { channels_list: ['SIM-DTYPE:FLOAT64', 'SIM-WAVE:INT32-1003-LZ4', 'SIM-EMPTY:NEVER', 'NO-SUCH:CHANNEL'], stop_pulseid: START + 9 });
+      const result = await retrieveFromDataApi(input, { ...endpoints, dataBufferUrl: older.url }, root, 'data');
+      expect(result.state).toBe('done');
+      expect(result.channels).toEqual({
+        'SIM-DTYPE:FLOAT64': { rows: 10, firstPulseId: START, lastPulseId: START + 9 },
+        'SIM-WAVE:INT32-1003-LZ4': { rows: 10, firstPulseId: START, lastPulseId: START + 9 },
+        'SIM-EMPTY:NEVER': { rows: 0 },
+        'NO-SUCH:CHANNEL': { rows: 0 },
+      });
+      const file = await readAll(input.files.BSREAD!);
+      expect(file.shape('data/SIM-WAVE:INT32-1003-LZ4/data')).toEqual([10, 1003]);
+      expect(file.shape('data/SIM-EMPTY:NEVER/data')).toEqual([0]);
+    } finally {
+      await older.close();
+    }
+  });
+});
