@@ -124,6 +124,7 @@ describe('retrieveDetector', () => {
     expect(log).toMatch(/wrote 21 frames to .*: 21 good, 0 bad/);
     expect(log).toMatch(/ {2}M02: 21 good, 0 bad packets, 0 missing, 0 stale/);
     expect(log).toMatch(/MB of pixels in .* s \(\d+ MB\/s\)/);
+    expect(log).toMatch(/read blocks of 20 slots/);
   });
 
   test('rate 2, a disabled module and compression: [N, 2*512, 1024] bitshuffle+LZ4, pixels of the enabled modules', async () => {
@@ -229,6 +230,7 @@ describe('retrieveDetector', () => {
   });
 
   test('block size keeps every module block within the budget', () => {
-    expect([blockSlotsFor(1, 256 << 20), blockSlotsFor(4, 256 << 20), blockSlotsFor(32, 256 << 20), blockSlotsFor(300, 256 << 20)]).toEqual([100, 50, 5, 1]);
+    const budget = 64 << 20;
+    expect([1, 4, 6, 7, 16, 32, 100].map((m) => blockSlotsFor(m, budget))).toEqual([50, 10, 10, 8, 2, 1, 1]);
   });
 });
