@@ -28,6 +28,7 @@
  *   enough for any filesystem. Pixels go from the blocks straight into the
  *   writer's heap frame buffer, never through a third copy (see `frameLoop`).
  */
+import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DetectorBufferReader,
@@ -66,7 +67,7 @@ export interface DetectorCounts {
   enabled_modules: number[];
   /** Per module folder (`M00`, ...): good, bad-packets, missing, stale slots. */
   modules: Record<string, ModuleCounts>;
-  /** Pixel bytes written (uncompressed), MB/s over the copy (1 MB = 10^6 bytes). */
+  /** Pixel bytes written (uncompressed), MB/s over the copy, fsync included (1 MB = 10^6 bytes). */
   bytes: number;
   mb_per_s: number;
   /** Seconds spent waiting for the buffer, and copying. */
@@ -95,7 +96,10 @@ const DEFAULT_BLOCK_BUDGET = 64 << 20;
 /** Block sizes the reader accepts (divisors of 1000), largest first; 100 is the facility's. */
 const BLOCK_SIZES = [100, 50, 40, 25, 20, 10, 8, 5, 4, 2, 1];
 
-class SourceFailed extends Error {}
+/** A reason to give up that is already a sentence for the log and the run's status. */
+class SourceFailed extends Error {
+  override readonly name = 'SourceFailed';
+}
 
 /**
  * Retrieve one detector of a run into `input.files[<DET>]`.
@@ -160,9 +164,9 @@ function plan(input: RetrieverInput, endpoints: BufferEndpoints, options: Detect
   if (file === undefined) throw new SourceFailed(`the run has no output file for detector ${detector}`);
   const { start_pulseid: start, stop_pulseid: stop, rate_multiplicator: rate } = input.request;
   const disabled = asked.disabled_modules ?? [];
-  // The reader checks the name (JFxxTyyVzz) and the disabled modules against it.
-  const probeReader = new DetectorBufferReader({ root: endpoints.detectorBufferRoot, detector });
-  const enabled = probeReader.enabledModules(disabled);
+  // A reader checks the name (JFxxTyyVzz) and the disabled modules against it; the
+  // block size, which depends on the enabled count, is fixed at construction.
+  const enabled = new DetectorBufferReader({ root: endpoints.detectorBufferRoot, detector }).enabledModules(disabled);
   const blockSlots = blockSlotsFor(enabled.length, options.blockBudgetBytes ?? DEFAULT_BLOCK_BUDGET);
   const reader = new DetectorBufferReader({ root: endpoints.detectorBufferRoot, detector, blockSlots });
 
@@ -259,6 +263,7 @@ async function copyFrames(job: Job, input: RetrieverInput, dataRoot: string, dea
       if (ok) writer.close();
       else closeQuietly(writer);
     }
+    await syncFile(temp);
   });
   counts.copy_s = (performance.now() - t0) / 1000;
   counts.mb_per_s = counts.copy_s > 0 ? counts.bytes / 1e6 / counts.copy_s : 0;
@@ -296,6 +301,19 @@ async function frameLoop(job: Job, writer: DetectorFileWriter, counts: DetectorC
   counts.frames_written = i;
   counts.bytes = i * frameBytes;
   if (i !== job.count) throw new Error(`internal: ${i} frames read for ${job.count} pulses`);
+}
+
+/**
+ * Flush the file to disk before it is renamed into place and reported done:
+ * without it a crash could leave the final name holding a short file.
+ */
+async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 function closeQuietly(writer: DetectorFileWriter): void {

@@ -6,6 +6,8 @@ import { MODULE_COLS, MODULE_ROWS } from '../../../lib/adapters/buffers/detector
 import { loadH5 } from '../../../lib/adapters/hdf5';
 import { DEFAULT_CLOCK, FacilityClock } from '../../../lib/core/clock';
 import type { DetectorOptions } from '../../../lib/core/run-request';
+import { checkRun } from '../../../lib/retrieval/check-files';
+import type { SourceCheck } from '../../../lib/core/check';
 import { blockSlotsFor, retrieveDetector, type DetectorRetrieverOptions } from '../../../lib/retrieval/detector-retriever';
 import { RunLog } from '../../../lib/retrieval/run-log';
 import type { BufferEndpoints, RetrieverInput } from '../../../lib/retrieval/types';
@@ -125,6 +127,9 @@ describe('retrieveDetector', () => {
     expect(log).toMatch(/ {2}M02: 21 good, 0 bad packets, 0 missing, 0 stale/);
     expect(log).toMatch(/MB of pixels in .* s \(\d+ MB\/s\)/);
     expect(log).toMatch(/read blocks of 20 slots/);
+    // and the consistency check agrees
+    const [checked] = await checkRun(input, [result], dataRoot);
+    expect(checked).toMatchObject({ state: 'done', check: { verdict: 'ok', channels: { [DET]: { rows: 21, frame_index_per_pulse: 1 } } } });
   });
 
   test('rate 2, a disabled module and compression: [N, 2*512, 1024] bitshuffle+LZ4, pixels of the enabled modules', async () => {
@@ -169,6 +174,9 @@ describe('retrieveDetector', () => {
     expectFrame(back, 2, 2002n, [0, 1, 2], [1]); // stale (holds 1002): zeros, not the old pulse's pixels
     expectFrame(back, 3, 2003n, [0, 1, 2]); // lost packets: what arrived is kept
     expect(logOf(dataRoot, input)).toMatch(/M01: 3 good, 1 bad packets, 1 missing, 1 stale/);
+    const [checked] = await checkRun(input, [result], dataRoot);
+    expect((checked!.check as SourceCheck).channels[DET]).toMatchObject({ bad_frames: 3, frame_index_jumps: 0, pulse_id_jumps: 0, missing: 0 });
+    expect(logOf(dataRoot, input)).toMatch(/- 3 of 6 frames are bad \(is_good_frame != 1\)/);
   });
 
   test('selected pulse ids: those divisible by the rate, in order', async () => {
