@@ -40,7 +40,7 @@ import {
 } from './data-api-retriever';
 import { bsreadGeneral } from './general';
 import { writeOutputAtomically } from './output-file';
-import { queryRange, type PulseRange } from './rate';
+import { queryRange, type PulseRange } from '../core/rate';
 import { RunLog } from './run-log';
 import type { BufferEndpoints, RetrieverInput } from './types';
 

@@ -28,7 +28,7 @@ import { BsreadFileWriter, CamerasFileWriter, type ChannelSpec } from '../adapte
 import { BufferProtocolError } from '../core/errors';
 import { bsreadGeneral } from './general';
 import { writeOutputAtomically } from './output-file';
-import { expectedPulseIds, queryRange } from './rate';
+import { expectedPulseIds, queryRange } from '../core/rate';
 import { RunLog } from './run-log';
 import type { BufferEndpoints, RetrieverInput, SourceResult } from './types';
 

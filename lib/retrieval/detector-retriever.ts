@@ -48,7 +48,7 @@ import { DetectorFileWriter } from '../adapters/hdf5';
 import { RangeExpired } from '../core/errors';
 import type { DetectorOptions } from '../core/run-request';
 import { writeOutputAtomically } from './output-file';
-import { detectorRange } from './rate';
+import { detectorRange } from '../core/rate';
 import { RunLog } from './run-log';
 import type { BufferEndpoints, RetrieverInput, SourceResult } from './types';
 

@@ -3,10 +3,10 @@
  * every p in [start, stop] with p % rate == 0, or, for a detector with
  * `selected_pulse_ids`, those of the selection that are divisible by rate.
  *
- * Private to the check on purpose: lib/core imports nothing outside lib/core,
- * so it cannot share lib/retrieval/rate.ts (the retrievers' copy of the rule).
+ * Built on lib/core/rate.ts, the one statement of the rule that the retrievers use too.
  * Pulse ids are plain numbers here: they stay far below 2^53.
  */
+import { expectedPulseIds } from '../rate';
 
 export interface ExpectedPulses {
   /** How many pulses are expected. */
@@ -34,15 +34,13 @@ export function expectedPulses(start: number, stop: number, rate: number, select
 }
 
 function inRange(start: number, stop: number, rate: number): ExpectedPulses {
-  const first = Math.ceil(start / rate) * rate;
-  const last = Math.floor(stop / rate) * rate;
-  const count = first <= last ? (last - first) / rate + 1 : 0;
+  const { first, last, count, isExpected } = expectedPulseIds(start, stop, rate);
   return {
     count,
     first: count > 0 ? first : null,
     last: count > 0 ? last : null,
     rate,
-    has: (p) => p >= start && p <= stop && p % rate === 0,
+    has: (p) => isExpected(p),
     at: (i) => first + i * rate,
     describe: () => (count > 0 ? `${first}..${last}${rate > 1 ? ` step ${rate}` : ''}` : `none (no pulse id in ${start}..${stop} is divisible by ${rate})`),
   };

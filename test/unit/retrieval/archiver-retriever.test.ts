@@ -13,7 +13,7 @@ import { FacilityClock } from '../../../lib/core/clock';
 import type { RunRequest } from '../../../lib/core/run-request';
 import { pvLayout, retrieveFromArchiver } from '../../../lib/retrieval/archiver-retriever';
 import type { BufferSourceResult } from '../../../lib/retrieval/data-api-retriever';
-import { queryRange } from '../../../lib/retrieval/rate';
+import { queryRange } from '../../../lib/core/rate';
 import { RunLog } from '../../../lib/retrieval/run-log';
 import type { BufferEndpoints, RetrieverInput } from '../../../lib/retrieval/types';
 import { createCatalogue, PV, startArchiverSimulator, type ArchiverSimulator } from '../../../local/simulators/archiver';

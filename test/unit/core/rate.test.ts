@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, test } from 'vitest';
-import { detectorRange, expectedPulseIds, queryRange } from '../../../lib/retrieval/rate';
+import { detectorRange, expectedPulseIds, queryRange } from '../../../lib/core/rate';
 
 const RATES = [1, 2, 4, 8, 10, 20, 40, 50, 100];
 
