@@ -53,6 +53,7 @@ describe('buffer faults through the whole workflow', () => {
       const files = json.files as string[];
       expect(existsSync(files[0]!)).toBe(true);
       expect(existsSync(files[1]!)).toBe(false); // no camera file under the final name
+      expect(await readFile(`${files[1]!}.err`, 'utf8')).toMatch(/CAMERAS: .*(500|unavailable)/i); // the original's failure marker
       expect(existsSync(files[2]!)).toBe(true);
     } finally {
       await fetch(`${stack.buffers!.imageBufferUrl}/__faults`, { method: 'DELETE' });
