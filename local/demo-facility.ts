@@ -14,8 +14,8 @@ import { pgroupRawDir } from '../lib/core/paths';
  */
 export const DEMO_FACILITY: FacilityConfig = {
   beamlines: {
-    alvra: { networks: ['127.0.0.0/8', '::1/128', '129.129.242.0/24'], apiKeys: ['alvra-demo-key'], detectors: { JF01T03V01: {} } },
-    bernina: { networks: ['129.129.243.0/24'], apiKeys: ['bernina-demo-key'], detectors: { JF07T01V01: {} } },
+    alvra: { networks: ['127.0.0.0/8', '::1/128', '129.129.242.0/24'], apiKeys: ['alvra-demo-key'], eventSources: ['ch.psi.sf.alvra.scan'], detectors: { JF01T03V01: {} } },
+    bernina: { networks: ['129.129.243.0/24'], apiKeys: ['bernina-demo-key'], eventSources: ['ch.psi.sf.bernina.scan'], detectors: { JF07T01V01: {} } },
   },
 };
 

@@ -6,11 +6,12 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { DEFAULT_CLOCK, FacilityClock, type FacilityClockConfig } from '../lib/core/clock';
 import type { FacilityConfig } from '../lib/core/facility';
-import { resetDeps } from '../lib/runtime/deps';
+import { deps, resetDeps } from '../lib/runtime/deps';
 import { ensureDemoFacility } from './demo-facility';
 import { ensureRunTable, startDynamoDb, type RunningEmulator } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
 import { LocalStepFunctions } from './emulators/stepfunctions';
+import { eventRules, localEventBus } from './events';
 import { startHttpApi } from './http-api';
 import { httpRoutes, loadHandler, loadServerlessYml, loadStateMachine } from './serverless-config';
 import { detectorRootIn, detectorsOf, startSimulatedBuffers, type SimulatedBuffers } from './simulators/facility-buffers';
@@ -151,8 +152,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         fn: (await loadHandler(route.handler)) as (e: APIGatewayProxyEventV2, c: unknown) => Promise<APIGatewayProxyStructuredResultV2>,
       })),
     );
+    // The local EventBridge: POST /local/events delivers to serverless.yml's eventBridge functions (local/events.ts).
+    const events = localEventBus(await eventRules(serverless), () => deps().facility);
     // A local-only helper so a newcomer can build a request for pulses that exist right now.
     const extra = (req: IncomingMessage, res: ServerResponse) => {
+      if (events(req, res)) return true;
       if (req.url !== '/local/current_pulse_id') return false;
       const pulseId = clock.currentPulseId();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pulse_id: Number(pulseId), time: new Date(clock.timeMs(pulseId)).toISOString() }));
@@ -163,6 +167,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // Runs accepted before a stop resume now (their executions are still RUNNING on disk).
     await sfn.resume();
+    // Runs recorded but never handed to the workflow (stopped in between) are started now (lib/core/recover.ts).
+    await (await import('../lib/runtime/deps')).recoverRuns();
 
     return {
       url: api.url,

@@ -1,8 +1,8 @@
 import type { RetrieveRequestBody } from '../schemas/retrieve-request';
 import { PgroupClosed, RequestRefused, RunNotStarted } from './errors';
 import { resolveBeamline, type Caller, type FacilityConfig } from './facility';
-import { directoryParts, runLabel, scanFileName, SUFFIX } from './paths';
-import type { PgroupFilesystem, RunCounter, RunRecord, RunRecordStore, WorkflowStarter } from './ports';
+import { directoryParts, runLabel, SCAN_INFO_DIR, scanFileName, SUFFIX } from './paths';
+import type { PgroupFilesystem, RunCounter, RunRecord, RunRecordStore, ScanInfoReader, WorkflowStarter } from './ports';
 import { checkDetectors, normaliseRequest, type RunRequest } from './run-request';
 
 export interface AcceptDeps {
@@ -12,6 +12,8 @@ export interface AcceptDeps {
   store: RunRecordStore;
   workflow: WorkflowStarter;
   now: () => Date;
+  /** Scan file checks; without it the scan file is only checked when it is written (after numbering). */
+  scanInfo?: ScanInfoReader;
 }
 
 export interface Accepted {
@@ -20,6 +22,16 @@ export interface Accepted {
   /** Output files by source key (`BSREAD`, `CAMERAS`, `PVCHANNELS`, detector name). */
   files: Record<string, string>;
   executionArn: string;
+}
+
+/** A request that passed every check that needs no run number: what numbering and bookkeeping need. */
+export interface PreparedRun {
+  beamline: string;
+  /** The body as received (unknown keys kept), saved into the run record. */
+  body: Record<string, unknown>;
+  request: RunRequest;
+  outputDirectory: string;
+  scanName?: string;
 }
 
 /** The caller's beamline, or a refusal naming why none. */
@@ -45,6 +57,74 @@ export function formatRequestTime(date: Date): string {
   return `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 23)}000`;
 }
 
+/** The inverse of formatRequestTime (ms precision, as written); NaN if it is not of that form. */
+export function parseRequestTime(text: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}\.\d{3})\d{3}$/.exec(text);
+  return m ? Date.parse(`${m[1]}T${m[2]}Z`) : Number.NaN;
+}
+
+/**
+ * Every check of a retrieve request that needs no run number, in the order a
+ * scientist's mistakes are most likely: beamline, request rules, detectors,
+ * paths, then the pgroup's filesystem (exists, writable, not closed, no
+ * symlink leading out). Refusals throw RequestRefused; nothing is written
+ * except raw/.daq if it was missing.
+ */
+export async function prepareRun(body: RetrieveRequestBody, caller: Caller, deps: AcceptDeps): Promise<PreparedRun> {
+  const beamline = beamlineOf(deps.facility, caller);
+  const request = normaliseRequest(body);
+  checkDetectors(request, Object.keys(deps.facility.beamlines[beamline]?.detectors ?? {}), beamline);
+  const parts = directoryParts(request.directory_name);
+  // Filesystems limit names in bytes: 100 "é" pass a 255-character rule and fail mkdir with ENAMETOOLONG.
+  if (parts.some((part) => utf8Bytes(part) > NAME_MAX)) throw new RequestRefused('directory_name', `directory_name has a path part longer than ${NAME_MAX} bytes (UTF-8)`);
+  const scanName = request.scan_info?.scan_name;
+  if (scanName !== undefined && utf8Bytes(scanFileName(String(scanName))) > NAME_MAX) {
+    throw new RequestRefused('scan_info.scan_name', `scan_info.scan_name is too long for a file name (at most ${NAME_MAX - 5} bytes, UTF-8)`);
+  }
+
+  await deps.fs.checkPgroupWritable(beamline, request.pgroup);
+  if (await deps.fs.isClosed(beamline, request.pgroup)) throw new PgroupClosed(request.pgroup, `pgroup ${request.pgroup} of ${beamline}`);
+  const outputDirectory = await refuseFsErrors('directory_name', () => deps.fs.outputDirectory(beamline, request.pgroup, parts));
+  if (scanName !== undefined) await checkScanFile(deps, beamline, request.pgroup, String(scanName));
+  return { beamline, body: body as Record<string, unknown>, request, outputDirectory, ...(scanName !== undefined ? { scanName: String(scanName) } : {}) };
+}
+
+/** Longest file or directory name on the pgroup filesystems (Linux, EFS), bytes. */
+const NAME_MAX = 255;
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
+
+/**
+ * A path the user chose that the filesystem will not resolve (a part that is a
+ * file, a loop, a name too long, no permission) is the request's fault:
+ * refuse it naming the field, instead of answering 5xx.
+ */
+async function refuseFsErrors<T>(field: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && ['ENAMETOOLONG', 'ENOTDIR', 'ELOOP', 'EACCES', 'EPERM', 'EINVAL'].includes(code)) {
+      throw new RequestRefused(field, `${field} can not be used in the pgroup (${code})`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The scan file is written after numbering; check before that it can be
+ * written safely, so a planted symlink costs a refusal, not a failed run.
+ */
+async function checkScanFile(deps: AcceptDeps, beamline: string, pgroup: string, scanName: string): Promise<void> {
+  try {
+    // raw/scan_info itself: resolved like an output directory (no symlink leading out of raw/), created later.
+    await refuseFsErrors('scan_info.scan_name', () => deps.fs.outputDirectory(beamline, pgroup, [SCAN_INFO_DIR]));
+  } catch (error) {
+    if (!(error instanceof RequestRefused)) throw error;
+    throw new RequestRefused('scan_info.scan_name', `scan_info: raw/${SCAN_INFO_DIR} can not hold the scan file (${error.message.replace(/^directory_name: /, '')})`);
+  }
+  if (deps.scanInfo) await refuseFsErrors('scan_info.scan_name', () => deps.scanInfo!.checkWritable(beamline, pgroup, scanName));
+}
+
 /**
  * The accept path: every check first, then the run number, then the
  * bookkeeping (file, object store, scan info), then the workflow hand-off.
@@ -55,22 +135,16 @@ export function formatRequestTime(date: Date): string {
  *   const { runNumber, files } = await acceptRetrieve(body, { sourceIp: '129.129.242.7' }, deps);
  */
 export async function acceptRetrieve(body: RetrieveRequestBody, caller: Caller, deps: AcceptDeps): Promise<Accepted> {
-  const beamline = beamlineOf(deps.facility, caller);
-  const request = normaliseRequest(body);
-  checkDetectors(request, Object.keys(deps.facility.beamlines[beamline]?.detectors ?? {}), beamline);
-  const parts = directoryParts(request.directory_name);
-  const scanName = request.scan_info?.scan_name;
-  if (scanName !== undefined) scanFileName(String(scanName));
+  const prepared = await prepareRun(body, caller, deps);
+  const runNumber = await deps.counter.next(prepared.beamline, prepared.request.pgroup);
+  return recordAndStart(prepared, runNumber, deps.now(), deps);
+}
 
-  await deps.fs.checkPgroupWritable(beamline, request.pgroup);
-  if (await deps.fs.isClosed(beamline, request.pgroup)) throw new PgroupClosed(request.pgroup, `pgroup ${request.pgroup} of ${beamline}`);
-  const outputDirectory = await deps.fs.outputDirectory(beamline, request.pgroup, parts);
-
-  const runNumber = await deps.counter.next(beamline, request.pgroup);
-  const requestTime = deps.now();
-  const files = outputFiles(outputDirectory, runNumber, request);
+/** The run record as saved (raw/.daq/run_NNNNNN.json and the object store): the body as sent, normalised, plus the broker's fields. */
+export function runRecordOf(prepared: PreparedRun, runNumber: number, requestTime: Date): RunRecord {
+  const { body, request, beamline } = prepared;
   const record: RunRecord = {
-    ...(body as Record<string, unknown>),
+    ...body,
     ...request,
     beamline,
     run_number: runNumber,
@@ -78,16 +152,32 @@ export async function acceptRetrieve(body: RetrieveRequestBody, caller: Caller, 
   };
   // Keep the user's own keys exactly as sent; fill absent optional lists only if the user sent them.
   for (const key of ['channels_list', 'camera_list', 'pv_list', 'detectors', 'rate_multiplicator'] as const) {
-    if (!(key in (body as object))) delete record[key];
+    if (!(key in body)) delete record[key];
   }
+  return record;
+}
 
+/**
+ * Bookkeeping and hand-off of a numbered run. `resume` is for a run whose
+ * number an earlier attempt took and may have partly recorded (a retry with
+ * the same Idempotency-Key, the recovery sweep): every write is then made
+ * idempotent (same record, status only if none yet, scan step only if not
+ * there yet, the workflow by its run-named execution).
+ */
+export async function recordAndStart(prepared: PreparedRun, runNumber: number, requestTime: Date, deps: AcceptDeps, options: { resume?: boolean } = {}): Promise<Accepted> {
+  const { beamline, request, outputDirectory, scanName } = prepared;
+  const files = outputFiles(outputDirectory, runNumber, request);
+  const record = runRecordOf(prepared, runNumber, requestTime);
   const base = { beamline, pgroup: request.pgroup, run_number: runNumber };
   try {
+    // A resumed run may already be retrieving or finished: its status must not go back to `accepted`.
+    const known = options.resume ? await deps.store.getStatus(beamline, request.pgroup, runNumber) : undefined;
     await deps.fs.writeRunRecord(record);
     await deps.store.putRecord(record);
-    await deps.store.putStatus({ ...base, state: 'accepted', updated: requestTime.toISOString() });
+    if (!known) await deps.store.putStatus({ ...base, state: 'accepted', updated: requestTime.toISOString() });
     if (scanName !== undefined && request.scan_info) {
-      await deps.fs.appendScanInfo(beamline, request.pgroup, request.scan_info, Object.values(files), [request.start_pulseid, request.stop_pulseid]);
+      const already = options.resume && deps.scanInfo ? await deps.scanInfo.hasStep(beamline, request.pgroup, scanName, Object.values(files)) : false;
+      if (!already) await deps.fs.appendScanInfo(beamline, request.pgroup, request.scan_info, Object.values(files), [request.start_pulseid, request.stop_pulseid]);
     }
   } catch (error) {
     await recordFailure(deps, base, `bookkeeping could not be written: ${(error as Error).message}`);

@@ -13,6 +13,8 @@ export interface BeamlineConfig {
   networks: string[];
   /** Optional API keys; a caller presenting one belongs to this beamline wherever it calls from. */
   apiKeys?: string[];
+  /** EventBridge `source` names of this beamline's scan software (scan-completion events act for this beamline). */
+  eventSources?: string[];
   /** Detectors installed at this beamline, by name (JFxxTyyVzz). */
   detectors?: Record<string, Record<string, never>>;
 }
@@ -68,6 +70,9 @@ export function checkFacilityConfig(facility: FacilityConfig): FacilityConfig {
     if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name)) throw new Error(`facility config: beamline name ${JSON.stringify(name)} is not a plain lower-case word`);
     for (const cidr of beamline.networks ?? []) {
       if (!ipaddr.isValidCIDR(cidr)) throw new Error(`facility config: ${name}: ${JSON.stringify(cidr)} is not a CIDR network`);
+    }
+    if (beamline.eventSources !== undefined && (!Array.isArray(beamline.eventSources) || !beamline.eventSources.every((x) => typeof x === 'string' && x !== ''))) {
+      throw new Error(`facility config: ${name}: eventSources must be a list of event source names`);
     }
     for (const det of Object.keys(beamline.detectors ?? {})) {
       if (!/^JF[0-9]{2}T[0-9]{2}V[0-9]{2}$/.test(det)) throw new Error(`facility config: ${name}: detector ${JSON.stringify(det)} is not of the form JFxxTyyVzz`);

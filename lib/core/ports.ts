@@ -41,6 +41,8 @@ export interface RunRecordStore {
   getRecord(beamline: string, pgroup: string, runNumber: number): Promise<RunRecord | undefined>;
   putStatus(status: RunStatus): Promise<void>;
   getStatus(beamline: string, pgroup: string, runNumber: number): Promise<RunStatus | undefined>;
+  /** The pgroup's run statuses in run order; `limit` keeps only the latest ones. */
+  listStatuses(beamline: string, pgroup: string, options?: { limit?: number }): Promise<RunStatus[]>;
 }
 
 /** What the workflow receives: enough to retrieve without reading anything else. */
@@ -57,4 +59,68 @@ export interface WorkflowInput {
 export interface WorkflowStarter {
   /** Start the run's execution, named after the run so a repeated start cannot run twice. */
   start(input: WorkflowInput): Promise<{ executionArn: string }>;
+}
+
+/**
+ * Run numbers taken on behalf of a claim (an Idempotency-Key's holder). The
+ * counter remembers which claim took which number until it is forgotten, so a
+ * retry that finds its predecessor stopped can learn the number it took, or
+ * fence it so it can never take one: exactly one of the two, atomically.
+ */
+export interface ClaimingRunCounter {
+  /** Like RunCounter.next, remembering `owner`; throws PgroupClosed, or AllocationFenced once settle() fenced `owner`. */
+  nextFor(beamline: string, pgroup: string, owner: string): Promise<number>;
+  /** The number `owner` took, or (if it took none) fence it so it never will. */
+  settle(beamline: string, pgroup: string, owner: string): Promise<{ runNumber: number } | { fenced: true }>;
+  /** Drop what the counter remembers about `owner` (housekeeping once its number is recorded with the key). */
+  forget(beamline: string, pgroup: string, owner: string): Promise<void>;
+}
+
+/** What an Idempotency-Key holds: the request's fingerprint, its holder, its run number and, once answered, the answer. */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  pgroup: string;
+  /** The token of the request handling the key now. */
+  owner: string;
+  /** Until then the owner is presumed alive (longer than any function timeout); after it, a retry takes over. */
+  leaseUntilMs: number;
+  /** Epoch seconds after which the key is forgotten (also the DynamoDB TTL attribute). */
+  expiresAtS: number;
+  /** The request time of the run, chosen once, so a resumed run keeps its bookkeeping identical. */
+  requestTimeMs: number;
+  runNumber?: number;
+  /** The stored answer (JSON), present once the request was answered. */
+  outcome?: string;
+}
+
+export interface IdempotencyStore {
+  /** The key's record, unless absent or expired. */
+  get(beamline: string, key: string, nowMs: number): Promise<IdempotencyRecord | undefined>;
+  /** Take the key if it is absent or expired; otherwise return the record holding it (undefined if it vanished meanwhile). */
+  claim(beamline: string, key: string, record: Omit<IdempotencyRecord, 'runNumber' | 'outcome'>, nowMs: number): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord | undefined }>;
+  /**
+   * Hand a stale, unanswered key from `from` to `to`; returns the record as it
+   * is after the hand-over (its run number read in the same atomic step), or
+   * undefined if someone else moved first or the lease is still running.
+   */
+  takeOver(beamline: string, key: string, from: string, to: string, leaseUntilMs: number, nowMs: number): Promise<IdempotencyRecord | undefined>;
+  /** Record the run number of the key's owner (false if `owner` no longer holds the key). */
+  setRunNumber(beamline: string, key: string, owner: string, runNumber: number): Promise<boolean>;
+  /** Store the answer (false if `owner` no longer holds the key). */
+  complete(beamline: string, key: string, owner: string, outcome: string): Promise<boolean>;
+  /** Give an unnumbered key back (it reads as absent), so a retry starts afresh. */
+  release(beamline: string, key: string, owner: string): Promise<void>;
+}
+
+/** Read access to raw/scan_info for the accept path: a safety check before numbering, and "already appended?" for resumed runs. */
+export interface ScanInfoReader {
+  /** Refuse (RequestRefused) if raw/scan_info/<scan_name>.json could not be written safely (symlink leading out, not a regular file). */
+  checkWritable(beamline: string, pgroup: string, scanName: string): Promise<void>;
+  /** Whether the scan file already holds a step with exactly these files (a resumed run must not append twice). */
+  hasStep(beamline: string, pgroup: string, scanName: string, files: string[]): Promise<boolean>;
+}
+
+/** Every run record on the pgroup filesystem of a beamline (for the recovery sweep). */
+export interface RunRecordLister {
+  list(beamline: string): AsyncIterable<{ record: RunRecord } | { unreadable: string; reason: string }>;
 }

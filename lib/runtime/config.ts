@@ -21,6 +21,8 @@ export interface BrokerConfig {
   facility: FacilityConfig;
   /** Largest request body accepted, bytes. */
   maxBodyBytes: number;
+  /** Idempotency-Key: forgotten after `ttlSeconds`; a holder is presumed alive for `leaseSeconds`; a retry waits up to `waitSeconds` for it. */
+  idempotency: { ttlSeconds: number; leaseSeconds: number; waitSeconds: number };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -45,6 +47,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     s3ForcePathStyle: env.SFDAQ_S3_FORCE_PATH_STYLE === 'true',
     facility: loadFacility(env),
     maxBodyBytes: Number(env.SFDAQ_MAX_BODY_BYTES ?? 1_048_576),
+    idempotency: {
+      ttlSeconds: Number(env.SFDAQ_IDEMPOTENCY_TTL_SECONDS ?? 86_400),
+      // Longer than any HTTP function's timeout (29 s), so a holder whose lease ended is surely gone.
+      leaseSeconds: Number(env.SFDAQ_IDEMPOTENCY_LEASE_SECONDS ?? 60),
+      waitSeconds: Number(env.SFDAQ_IDEMPOTENCY_WAIT_SECONDS ?? 15),
+    },
   };
 }
 

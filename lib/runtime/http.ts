@@ -3,6 +3,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RequestRefused, RunNotStarted } from '../core/errors';
 import type { Caller } from '../core/facility';
+import { RequestInProgress } from '../core/idempotency';
 import { deps } from './deps';
 import { log } from './logger';
 
@@ -24,13 +25,41 @@ export function reply(statusCode: number, body: Record<string, unknown>): Result
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-/** Refuse oversized bodies before parsing them. */
+/** Deepest nesting of arrays and objects a body may have (a scan_info needs about 4). */
+export const MAX_BODY_DEPTH = 32;
+
+/**
+ * The nesting depth of a JSON text, counted without parsing it (brackets
+ * outside strings), so a body of a million `[` never reaches a recursive
+ * parser, reviver or serialiser: those overflow the stack long before 1 MiB.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/** Refuse oversized and too deeply nested bodies before parsing them. */
 const bodyLimit = (): MiddlewareObj<Event, Result> => ({
   before: (request) => {
     const max = deps().config.maxBodyBytes;
     const body = request.event.body ?? '';
     const bytes = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
     if (bytes > max) return reply(413, { status: 'failed', message: `request body too large (${bytes} bytes; at most ${max})` });
+    const text = request.event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+    if (jsonDepth(text) > MAX_BODY_DEPTH) {
+      return reply(200, { status: 'failed', message: `request body is nested too deeply (at most ${MAX_BODY_DEPTH} levels of arrays and objects)` });
+    }
     return undefined;
   },
 });
@@ -74,10 +103,18 @@ const errorMapper = (): MiddlewareObj<Event, Result> => ({
       request.response = reply(200, { status: 'failed', message: error.message, ...(error.field ? { field: error.field } : {}) });
     } else if (error instanceof RunNotStarted) {
       request.response = reply(200, { status: 'failed', message: error.message, run_number: error.runNumber });
+    } else if (error instanceof RequestInProgress) {
+      // Not a refusal: the first request with this key is still being handled; its answer comes on a later retry.
+      request.response = reply(409, { status: 'failed', message: error.message, field: error.field });
+      request.response.headers = { ...request.response.headers, 'retry-after': String(error.retryAfterSeconds) };
     } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       const message = error.statusCode === 415
         ? 'request body must be JSON (Content-Type: application/json)'
-        : error.statusCode === 422 ? 'request body is not valid JSON' : error.message;
+        : error.statusCode === 422
+          ? error.message === 'Forbidden key in JSON body'
+            ? 'request body contains a forbidden key ("__proto__", or "constructor" holding a "prototype")'
+            : 'request body is not valid JSON'
+          : error.message;
       request.response = reply(error.statusCode === 422 ? 400 : error.statusCode, { status: 'failed', message });
     } else {
       log.error('unexpected error', { name: error.name, message: error.message, stack: error.stack });

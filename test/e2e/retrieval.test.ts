@@ -180,8 +180,8 @@ describe('a request to the local stack produces the facility\'s files', () => {
 describe('detector options', () => {
   test('compression, a disabled module and selected pulse ids', async () => {
     const now = stack.clock.currentPulseId();
-    const start = now - 300n;
-    const stop = now - 201n;
+    const start = now - 300n - (now % 2n); // even, so the selection below holds pulses with beam at rate 2
+    const stop = start + 99n;
     const selected = [start + 2n, start + 4n, start + 50n].map(Number);
     const { json } = await stack.post('/retrieve_from_buffers', {
       pgroup: 'p12345', start_pulseid: Number(start), stop_pulseid: Number(stop), rate_multiplicator: 2,

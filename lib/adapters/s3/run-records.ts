@@ -1,4 +1,4 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runLabel } from '../../core/paths';
 import type { RunRecord, RunRecordStore } from '../../core/ports';
 import type { RunStatus } from '../../core/run-status';
@@ -46,5 +46,33 @@ export class S3RunRecordStore implements RunRecordStore {
 
   getStatus(beamline: string, pgroup: string, runNumber: number): Promise<RunStatus | undefined> {
     return this.get(S3RunRecordStore.keyOf(beamline, pgroup, runNumber, 'status'));
+  }
+
+  /**
+   * List the pgroup's status keys (1,000 per page), keep the latest `limit`
+   * by run number (labels past 999999 grow a digit, so not by key), then read
+   * those few statuses, 8 at a time.
+   */
+  async listStatuses(beamline: string, pgroup: string, options: { limit?: number } = {}): Promise<RunStatus[]> {
+    const prefix = `runs/${beamline}/${pgroup}/`;
+    const runs: number[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+      for (const { Key } of page.Contents ?? []) {
+        const run = /^run_([0-9]+)\.status\.json$/.exec(Key?.slice(prefix.length) ?? '')?.[1];
+        if (run !== undefined) runs.push(Number(run));
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    runs.sort((a, b) => a - b);
+    const chosen = options.limit !== undefined ? runs.slice(-options.limit) : runs;
+    const statuses: Array<RunStatus | undefined> = new Array(chosen.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < chosen.length; i = next++) statuses[i] = await this.getStatus(beamline, pgroup, chosen[i]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(8, chosen.length) }, worker));
+    return statuses.filter((s): s is RunStatus => s !== undefined);
   }
 }

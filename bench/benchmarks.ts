@@ -1,0 +1,19 @@
+/** Every benchmark, in the order `npm run bench` runs them. */
+import { acceptanceBenchmark } from './acceptance';
+import { bsBenchmark } from './bs';
+import { cameraBenchmark } from './camera';
+import { cameraStreamBenchmark } from './camera-stream';
+import { checkBenchmark } from './check';
+import { detectorBenchmark } from './detector';
+import type { Benchmark } from './lib/report';
+import { memoryBenchmark } from './memory';
+
+export const BENCHMARKS: Benchmark[] = [
+  detectorBenchmark,
+  bsBenchmark,
+  cameraBenchmark,
+  cameraStreamBenchmark,
+  memoryBenchmark,
+  acceptanceBenchmark,
+  checkBenchmark,
+];

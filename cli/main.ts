@@ -1,0 +1,71 @@
+import { BrokerProtocolError, BrokerRefused, BrokerUnavailable, InputFileError } from '../lib/client';
+import { advanceRunCommand, closeCommand, currentRunCommand } from './commands/pgroup';
+import { retrieveCommand } from './commands/retrieve';
+import { runCommand } from './commands/run';
+import { runsCommand } from './commands/runs';
+import { statusCommand } from './commands/status';
+import { makeContext, type Context } from './context';
+import { EXIT, type ExitCode } from './exit-codes';
+import { processIo, UsageError, type Io } from './io';
+import { helpText, parseCommandLine, SOURCES, type CommandSpec } from './options';
+
+type Command = CommandSpec & { action: (ctx: Context) => Promise<ExitCode> };
+
+const COMMANDS: Command[] = [
+  {
+    name: 'retrieve', summary: 'ask for pulses already taken (daq_client.py)', action: retrieveCommand,
+    usage: 'sfdaq retrieve -p p12345 --start N --stop M [-c channels.txt] [-e pvs.txt] [-f detectors.json] [-r 1] [-s scan_step.json] [-d dir] [--wait]',
+    options: ['pgroup', 'start', 'stop', ...SOURCES, 'wait', 'interval', 'wait-timeout'], required: ['pgroup', 'start', 'stop'],
+  },
+  {
+    name: 'run', summary: 'take N pulses from now with a progress bar, then ask for them (BrokerClient.run)', action: runCommand,
+    usage: 'sfdaq run -p p12345 --pulses 1000 [-c channels.txt] [-e pvs.txt] [-f detectors.json] [-r 1] [-s scan_step.json] [-d dir] [--wait]',
+    options: ['pgroup', 'pulses', ...SOURCES, 'clock', 'on-interrupt', 'wait', 'interval', 'wait-timeout'], required: ['pgroup', 'pulses'],
+  },
+  {
+    name: 'status', summary: "a run's state, its sources and the check's verdict (--wait: follow it)", action: statusCommand,
+    usage: 'sfdaq status -p p12345 -n RUN [--wait]', options: ['pgroup', 'run', 'wait', 'interval', 'wait-timeout'], required: ['pgroup', 'run'],
+  },
+  { name: 'runs', summary: "the pgroup's runs as a table", action: runsCommand, usage: 'sfdaq runs -p p12345 [--limit N]', options: ['pgroup', 'limit'], required: ['pgroup'] },
+  { name: 'current-run', summary: "print the pgroup's last run number", action: currentRunCommand, usage: 'sfdaq current-run -p p12345', options: ['pgroup'], required: ['pgroup'] },
+  { name: 'advance-run', summary: 'take the next run number without retrieving; print it', action: advanceRunCommand, usage: 'sfdaq advance-run -p p12345', options: ['pgroup'], required: ['pgroup'] },
+  { name: 'close', summary: 'close the pgroup for writing, for good', action: closeCommand, usage: 'sfdaq close -p p12345 [--yes]', options: ['pgroup', 'yes'], required: ['pgroup'] },
+];
+
+/**
+ * The sfdaq command line: parse, run one command, map every error to a
+ * message on stderr and an exit code (cli/exit-codes.ts). Never throws.
+ *
+ * @example process.exitCode = await main(['current-run', '-p', 'p12345']);
+ */
+export async function main(argv: string[], io: Io = processIo()): Promise<ExitCode> {
+  let json = false;
+  let commandName: string | undefined;
+  const fail = (code: ExitCode, message: string, extra: Record<string, unknown> = {}): ExitCode => {
+    io.stderr.write(`sfdaq: ${message}\n`);
+    if (json) io.stdout.write(`${JSON.stringify({ status: 'failed', message, exit_code: code, ...extra })}\n`);
+    return code;
+  };
+  try {
+    const { command, values } = parseCommandLine(argv, COMMANDS);
+    json = values.json === true;
+    commandName = command?.name;
+    if (!command || values.help) {
+      io.stdout.write(`${helpText(COMMANDS, command)}\n`);
+      return command || values.help ? EXIT.ok : EXIT.usage;
+    }
+    return await (command as Command).action(makeContext(io, values));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const command = error.command ?? commandName;
+      return fail(EXIT.usage, `${error.message}\n(see 'sfdaq ${command ? `${command} ` : ''}--help')`);
+    }
+    if (error instanceof InputFileError) return fail(EXIT.usage, error.message, { file: error.file });
+    if (error instanceof BrokerRefused) {
+      const extra = { ...(error.field ? { field: error.field } : {}), ...(error.runNumber !== undefined ? { run_number: error.runNumber } : {}) };
+      return fail(EXIT.refused, `the broker refused: ${error.message}`, extra);
+    }
+    if (error instanceof BrokerUnavailable || error instanceof BrokerProtocolError) return fail(EXIT.unavailable, error.message);
+    return fail(EXIT.internal, `internal error (please report): ${(error as Error).stack ?? String(error)}`);
+  }
+}

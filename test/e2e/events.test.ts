@@ -1,0 +1,143 @@
+import '../../lib/runtime/polyfills';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { handler as scanEventHandler } from '../../functions/scan-event';
+import type { FacilityConfig } from '../../lib/core/facility';
+import { beamlineOfEventSource, scanEventRequest } from '../../lib/core/scan-event';
+import { DEMO_FACILITY } from '../../local/demo-facility';
+import { matches } from '../../local/events';
+import { startTestStack, type TestStack } from '../helpers/local-stack';
+
+const ALVRA_SOURCE = 'ch.psi.sf.alvra.scan';
+const BERNINA_SOURCE = 'ch.psi.sf.bernina.scan';
+const FACILITY: FacilityConfig = {
+  beamlines: {
+    alvra: { ...DEMO_FACILITY.beamlines.alvra!, eventSources: [ALVRA_SOURCE] } as FacilityConfig['beamlines'][string],
+    bernina: { ...DEMO_FACILITY.beamlines.bernina!, eventSources: [BERNINA_SOURCE] } as FacilityConfig['beamlines'][string],
+  },
+};
+
+describe('which beamline an event acts for (pure)', () => {
+  test('the source, through the facility\'s eventSources; unknown or doubly claimed sources are refused', () => {
+    expect(beamlineOfEventSource(FACILITY, ALVRA_SOURCE)).toBe('alvra');
+    expect(() => beamlineOfEventSource(FACILITY, 'ch.psi.sf.elsewhere')).toThrow(/belongs to no beamline/);
+    const twice = { beamlines: { a: { networks: [], eventSources: ['s'] }, b: { networks: [], eventSources: ['s'] } } } as unknown as FacilityConfig;
+    expect(() => beamlineOfEventSource(twice, 's')).toThrow(/claimed by several beamlines \(a, b\)/);
+  });
+
+  test('a beamline named in the detail must agree with the source; it is removed from the request', () => {
+    const detail = { beamline: 'alvra', pgroup: 'p12345' };
+    expect(scanEventRequest(FACILITY, { source: ALVRA_SOURCE, detail })).toEqual({ beamline: 'alvra', body: { pgroup: 'p12345' } });
+    expect(() => scanEventRequest(FACILITY, { source: ALVRA_SOURCE, detail: { ...detail, beamline: 'bernina' } })).toThrow(/belongs to beamline alvra, but its detail names beamline "bernina"/);
+    expect(() => scanEventRequest(FACILITY, { source: ALVRA_SOURCE, detail: 'p12345' })).toThrow(/detail must be the retrieve request/);
+  });
+
+  test('the local bus matches rules as EventBridge does (lists, prefixes, nesting)', () => {
+    expect(matches({ 'detail-type': ['Scan Step Completed'] }, { 'detail-type': 'Scan Step Completed' })).toBe(true);
+    expect(matches({ 'detail-type': ['Scan Step Completed'] }, { 'detail-type': 'Other' })).toBe(false);
+    expect(matches({ source: [{ prefix: 'ch.psi.' }], detail: { pgroup: ['p12345'] } }, { source: 'ch.psi.x', detail: { pgroup: 'p12345' } })).toBe(true);
+  });
+});
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ facility: FACILITY });
+});
+afterAll(async () => {
+  await stack?.destroy();
+});
+
+const put = async (entries: Array<Record<string, unknown>>, headers: Record<string, string> = {}) =>
+  (await stack.post('/local/events', { Entries: entries }, headers)).json as { FailedEntryCount: number; Entries: Array<Record<string, any>> };
+const scanStep = (detail: Record<string, unknown>, source = ALVRA_SOURCE) => ({ Source: source, DetailType: 'Scan Step Completed', Detail: JSON.stringify(detail) });
+const current = async (pgroup = 'p12345', headers: Record<string, string> = {}) => (await stack.get(`/get_current_run_number?pgroup=${pgroup}`, headers)).json.run_number as number;
+const label = (run: number) => `run_${String(run).padStart(6, '0')}`;
+
+async function s3Object(key: string): Promise<Record<string, unknown>> {
+  const s3 = new S3Client({ forcePathStyle: true, endpoint: stack.endpoints.s3, region: 'eu-central-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const out = await s3.send(new GetObjectCommand({ Bucket: 'sfdaq-bookkeeping', Key: key }));
+  return JSON.parse(await out.Body!.transformToString()) as Record<string, unknown>;
+}
+
+describe('scan-step events through the local EventBridge', () => {
+  test('an event and an HTTP request with the same parameters give identical bookkeeping', async () => {
+    const request = {
+      pgroup: 'p12345', start_pulseid: 11884948775, stop_pulseid: 11884949774, directory_name: 'events/step',
+      channels_list: ['SAR-CVME-TIFALL5:EvtSet', 'SAR-CVME-TIFALL4:EvtSet'], pv_list: ['motor1_PV'], detectors: { JF01T03V01: {} },
+      scan_info: JSON.parse(await readFile(new URL('../fixtures/scan_step.json', import.meta.url), 'utf8')), my_sample: { name: 'lysozyme' },
+    };
+    const byEvent = await put([scanStep(request)]);
+    expect(byEvent.FailedEntryCount).toBe(0);
+    const [target] = byEvent.Entries[0]!.Targets;
+    expect(target).toMatchObject({ function: 'scanEvent', result: { status: 'ok' } });
+    const eventRun = target.result.run_number as number;
+    const byHttp = (await stack.post('/retrieve_from_buffers', request)).json;
+    const httpRun = byHttp.run_number as number;
+    expect(httpRun).toBe(eventRun + 1);
+    expect(target.result.files).toEqual((byHttp.files as string[]).map((f) => f.replace(label(httpRun), label(eventRun))));
+
+    const files = await Promise.all([eventRun, httpRun].map(async (run) => JSON.parse(await readFile(join(stack.raw, '.daq', `${label(run)}.json`), 'utf8'))));
+    const objects = await Promise.all([eventRun, httpRun].map((run) => s3Object(`runs/alvra/p12345/${label(run)}.json`)));
+    const strip = ({ run_number: _r, request_time: _t, ...rest }: Record<string, unknown>) => rest;
+    expect(strip(files[0])).toEqual(strip(files[1]));
+    expect(Object.keys(files[0])).toEqual(Object.keys(files[1])); // same keys in the same order: the same file text but for number and time
+    expect(objects[0]).toEqual(files[0]);
+    expect(objects[1]).toEqual(files[1]);
+    expect(files[0]).toMatchObject({ beamline: 'alvra', run_number: eventRun, my_sample: { name: 'lysozyme' } });
+
+    const scan = JSON.parse(await readFile(join(stack.raw, 'scan_info', 'scan_test.json'), 'utf8'));
+    expect(scan.pulseIds).toEqual([[11884948775, 11884949774], [11884948775, 11884949774]]);
+    expect(scan.scan_values[0]).toEqual(scan.scan_values[1]);
+    for (const run of [eventRun, httpRun]) {
+      expect(stack.sfn.describe(`arn:aws:states:eu-central-1:000000000000:execution:sfdaq-retrieve-local:alvra-p12345-${label(run)}`)?.input).toContain(`"run_number":${run}`);
+    }
+  });
+
+  test('an invalid request is refused with the HTTP path\'s message, and consumes no number', async () => {
+    const before = await current();
+    const body = { pgroup: 'p12345', start_pulseid: 1000, channels_list: ['SAR-CVME-TIFALL5:EvtSet'] };
+    const { Entries } = await put([scanStep(body)]);
+    const http = (await stack.post('/retrieve_from_buffers', body)).json;
+    expect(Entries[0]!.Targets[0].result).toEqual(http);
+    expect(http).toMatchObject({ status: 'failed', message: expect.stringMatching(/no start or stop pulseid/) });
+    expect(await current()).toBe(before);
+  });
+
+  test('an event can only reach its own beamline\'s pgroups', async () => {
+    const before = await current();
+    const bernina = await put([scanStep({ pgroup: 'p23456', start_pulseid: 1, stop_pulseid: 10, channels_list: ['SAR-CVME-TIFALL5:EvtSet'] })]);
+    expect(bernina.Entries[0]!.Targets[0].result).toMatchObject({ status: 'failed', message: expect.stringMatching(/p23456.* not reachable/) });
+    const named = await put([scanStep({ beamline: 'bernina', pgroup: 'p23456', start_pulseid: 1, stop_pulseid: 10, channels_list: ['x'] })]);
+    expect(named.Entries[0]!.Targets[0].result).toMatchObject({ status: 'failed', field: 'beamline' });
+    expect(await current()).toBe(before);
+  });
+
+  test('posting a source is allowed only to its own beamline (the local stand-in for IAM\'s events:source)', async () => {
+    const step = scanStep({ pgroup: 'p23456', start_pulseid: 1, stop_pulseid: 10, channels_list: ['SAR-CVME-TIFALL5:EvtSet'] }, BERNINA_SOURCE);
+    const denied = await put([step, scanStep({}, 'ch.psi.sf.nobody')]);
+    expect(denied.FailedEntryCount).toBe(2);
+    expect(denied.Entries[0]).toMatchObject({ ErrorCode: 'AccessDeniedException', ErrorMessage: expect.stringMatching(/beamline alvra may not put events with source "ch.psi.sf.bernina.scan" \(it belongs to bernina\)/) });
+    expect(denied.Entries[1]!.ErrorMessage).toMatch(/no beamline lists it in eventSources/);
+    const key = { 'x-api-key': 'bernina-demo-key' };
+    const before = await current('p23456', key);
+    const allowed = await put([step], key);
+    expect(allowed.Entries[0]!.Targets[0].result).toMatchObject({ status: 'ok', run_number: before + 1 });
+    const record = JSON.parse(await readFile(join(stack.dataRoot, 'bernina/data/p23456/raw/.daq', `${label(before + 1)}.json`), 'utf8'));
+    expect(record.beamline).toBe('bernina');
+  });
+
+  test('the Lambda handler refuses an event whose source no beamline lists, whoever delivered it', async () => {
+    const event = { id: '1', version: '0', account: '000000000000', time: '', region: 'eu-central-1', resources: [], 'detail-type': 'Scan Step Completed', source: 'ch.psi.sf.nobody', detail: { pgroup: 'p12345' } } as EventBridgeEvent<string, unknown>;
+    expect(await scanEventHandler(event)).toMatchObject({ status: 'failed', field: 'source', message: expect.stringMatching(/belongs to no beamline/) });
+  });
+
+  test('malformed PutEvents bodies are 400 with a message', async () => {
+    expect((await stack.post('/local/events', { Entries: [] })).status).toBe(400);
+    expect((await stack.post('/local/events', '{"Entries":')).status).toBe(400);
+    const bad = await put([{ Source: ALVRA_SOURCE, DetailType: 'Scan Step Completed', Detail: '{nope' }]);
+    expect(bad.Entries[0]).toMatchObject({ ErrorCode: 'MalformedDetail' });
+  });
+});
