@@ -189,6 +189,7 @@ export const acceptanceBenchmark: Benchmark = {
         }),
         notes: [
           'Closed loop: each client sends its next request when the previous one is answered, so with 50 clients mean latency = 50 / throughput (Little\'s law): p99 < 50 ms needs > 1,000 req/s from one process.',
+          '"seconds" runs until the last answer (clients stop sending at the load\'s end); "stack CPU" counts all the stack\'s threads (GC, libuv pool).',
           'The stack is one Node process: HTTP API + handlers, DynamoDB (dynalite, LevelDB), S3 (s3rver, files), Step Functions (executions persisted as files, Plan step puts an S3 status). The load generator is this process.',
           ...(phases[1]?.errors.length ? [`errors (first 3): ${phases[1].errors.slice(0, 3).join(' | ')}`] : []),
         ],

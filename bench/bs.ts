@@ -60,7 +60,7 @@ export const bsBenchmark: Benchmark = {
       const events = client.events ?? 0;
       const hdf5 = full.wall_s - client.wall_s;
       const row = (name: string, o: WorkerOutput, mb: number, what: string) => [
-        name, fmt(o.wall_s, 2), o.events ?? events, fmt(mb, 0), what, fmt(mb / o.wall_s, 0), fmt(o.cpu_s, 2), fmt(o.cpu_s / o.wall_s, 2), fmt(o.io.wchar / 1e6, 0), o.io.syscw, fmt(o.vmhwm_mb, 0),
+        name, fmt(o.wall_s, 2), o.mode === 'plain-write' ? '-' : (o.events ?? events), fmt(mb, 0), what, fmt(mb / o.wall_s, 0), fmt(o.cpu_s, 2), fmt(o.cpu_s / o.wall_s, 2), fmt(o.io.wchar / 1e6, 0), o.io.syscw, fmt(o.vmhwm_mb, 0),
       ];
       const table: Table = {
         title: `BS retrieval: ${BS_CHANNELS} channels (${BS_CHANNELS - waves} float64 scalars, ${waves} float32[2048] waveforms) x ${pulses} pulses`,

@@ -50,7 +50,7 @@ class ApiError extends Error {
  * restart (the tasks are idempotent: they overwrite their own temp files).
  */
 export class LocalStepFunctions {
-  private readonly machines = new Map<string, LocalStateMachine>();
+  private readonly machines = new Map<string, LocalStateMachine & { compiled: StateMachine }>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
   private server: Server | undefined;
@@ -59,7 +59,10 @@ export class LocalStepFunctions {
   constructor(private readonly stateDir: string) {}
 
   register(machine: LocalStateMachine): void {
-    this.machines.set(machine.arn, machine);
+    // Built once: constructing a StateMachine validates the ASL (a fresh Ajv compile each time), which
+    // cost ~90 ms of CPU per execution when done in run() (bench/acceptance.ts measured it).
+    const compiled = new StateMachine(machine.definition, { validationOptions: { checkArn: false, checkPaths: false } });
+    this.machines.set(machine.arn, { ...machine, compiled });
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<RunningEmulator> {
@@ -166,8 +169,7 @@ export class LocalStepFunctions {
 
   private run(record: ExecutionRecord): void {
     const machine = this.machines.get(record.stateMachineArn)!;
-    const sm = new StateMachine(machine.definition, { validationOptions: { checkArn: false, checkPaths: false } });
-    const execution = sm.run(JSON.parse(record.input), {
+    const execution = machine.compiled.run(JSON.parse(record.input), {
       overrides: {
         taskResourceLocalHandlers: machine.taskHandlers as never,
         ...(machine.waitTimeOverrides ? { waitTimeOverrides: machine.waitTimeOverrides } : {}),

@@ -7,9 +7,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from 'vitest';
 import { BENCHMARKS } from '../../bench/benchmarks';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const results = mkdtempSync(join(tmpdir(), 'sfdaq-bench-test-'));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
 
@@ -18,7 +20,7 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     delete env.NODE_OPTIONS; // vitest's own options must not leak into the benchmark processes
-    const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', 'bench/run.ts', ...args], { cwd: join(import.meta.dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', 'bench/run.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
