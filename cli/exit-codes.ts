@@ -1,5 +1,5 @@
 /**
- * Exit codes scripts can test. Documented in docs/cli.md; never renumber.
+ * Exit codes scripts can test. Documented in the README ("The sfdaq command line"); never renumber.
  *
  * @example
  *   sfdaq status -p p12345 -n 7; case $? in 0) echo done;; 4) echo problems;; 6) echo still running;; esac

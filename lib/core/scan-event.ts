@@ -20,7 +20,7 @@ import type { FacilityConfig } from './facility';
  * to PutEvents on the bus write any `source`, so the mapping is only as good
  * as the bus's permissions: the deployment grants each beamline's scan
  * software PutEvents with the IAM condition `events:source` equal to its own
- * sources (the local stack checks the same thing, docs/cli.md).
+ * sources (the local stack checks the same thing; README, "Scan-step events").
  */
 export const SCAN_STEP_DETAIL_TYPE = 'Scan Step Completed';
 
