@@ -141,6 +141,9 @@ export async function acceptWithKey(body: RetrieveRequestBody, caller: Caller, k
             if (!(await deps.idempotency.setRunNumber(beamline, key, token, runNumber))) throw inProgress(settings);
           }
         }
+        // The stopped holder's number is recorded with the key now, so its mark on the counter can go
+        // (it had taken a number, so settle set no fence that this could lift).
+        if (runNumber !== undefined) await deps.claims.forget(beamline, pgroup, existing.owner).catch(() => undefined);
         return numberAndRecord(prepared, key, token, taken.requestTimeMs, runNumber, deps);
       }
       continue; // someone else moved first: look again

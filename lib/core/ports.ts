@@ -124,3 +124,8 @@ export interface ScanInfoReader {
 export interface RunRecordLister {
   list(beamline: string): AsyncIterable<{ record: RunRecord } | { unreadable: string; reason: string }>;
 }
+
+/** Whether a run's workflow execution exists (the recovery sweep's check before starting one). */
+export interface ExecutionLookup {
+  exists(run: { beamline: string; pgroup: string; run_number: number }): Promise<boolean>;
+}

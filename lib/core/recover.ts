@@ -1,7 +1,7 @@
 import { parseRequestTime, recordAndStart, type AcceptDeps, type PreparedRun } from './accept';
 import { RequestRefused, RunNotStarted } from './errors';
 import { directoryParts } from './paths';
-import type { RunRecord, RunRecordLister } from './ports';
+import type { ExecutionLookup, RunRecord, RunRecordLister } from './ports';
 import { normaliseRequest } from './run-request';
 import type { RetrieveRequestBody } from '../schemas/retrieve-request';
 
@@ -25,13 +25,17 @@ import type { RetrieveRequestBody } from '../schemas/retrieve-request';
  */
 export interface RecoveryDeps extends AcceptDeps {
   records: RunRecordLister;
+  /** Without it every unfinished-looking run is (idempotently) started, and counted as started. */
+  executions?: ExecutionLookup;
 }
 
 export interface RecoveryReport {
   /** Run records looked at. */
   examined: number;
-  /** Runs whose retrieval was (re)started: `<beamline>/<pgroup>/<run>`. */
+  /** Runs whose retrieval was started now (no execution existed): `<beamline>/<pgroup>/<run>`. */
   started: string[];
+  /** Runs still `accepted` whose execution exists (stopped before its first step wrote `retrieving`; it resumes by itself). */
+  running: string[];
   /** Runs that could not be started (recorded as failed with the reason). */
   failed: Array<{ run: string; reason: string }>;
   /** Records that do not parse (left as they are). */
@@ -48,7 +52,7 @@ const BROKER_FIELDS = ['beamline', 'run_number', 'request_time'] as const;
  *   report.started // ['alvra/p12345/17']
  */
 export async function recoverAcceptedRuns(deps: RecoveryDeps, options: { concurrency?: number } = {}): Promise<RecoveryReport> {
-  const report: RecoveryReport = { examined: 0, started: [], failed: [], unreadable: [] };
+  const report: RecoveryReport = { examined: 0, started: [], running: [], failed: [], unreadable: [] };
   const pending: RunRecord[] = [];
   for (const beamline of Object.keys(deps.facility.beamlines)) {
     for await (const entry of deps.records.list(beamline)) {
@@ -79,6 +83,10 @@ async function recoverOne(record: RunRecord, deps: RecoveryDeps, report: Recover
   // retrieving / done / failed: an execution exists (or existed); the local Step Functions resumes running ones itself.
   if (status && status.state !== 'accepted') return;
   try {
+    if (status && (await deps.executions?.exists(record))) {
+      report.running.push(name);
+      return;
+    }
     const prepared = await preparedOf(record, deps);
     const requestTime = parseRequestTime(record.request_time);
     if (Number.isNaN(requestTime)) throw new Error(`request_time ${JSON.stringify(record.request_time)} is not the broker's format`);

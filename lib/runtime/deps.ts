@@ -9,6 +9,7 @@ import { StepFunctionsWorkflowStarter } from '../adapters/sfn/workflow-starter';
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { LocalScanInfoReader } from '../adapters/fs/scan-info-reader';
 import { LocalRunRecordLister } from '../adapters/fs/run-record-lister';
+import { StepFunctionsExecutionLookup } from '../adapters/sfn/execution-lookup';
 import type { IdempotentDeps } from '../core/idempotency';
 import { recoverAcceptedRuns, type RecoveryReport } from '../core/recover';
 import { loadConfig, type BrokerConfig } from './config';
@@ -65,12 +66,16 @@ export async function recoverRuns(): Promise<RecoveryReport> {
   const d = deps();
   let report: RecoveryReport;
   try {
-    report = await recoverAcceptedRuns({ ...d, records: new LocalRunRecordLister(d.config.dataRoot) });
+    report = await recoverAcceptedRuns({
+      ...d,
+      records: new LocalRunRecordLister(d.config.dataRoot),
+      executions: new StepFunctionsExecutionLookup(d.config.stateMachineArn, new SFNClient({})),
+    });
   } catch (error) {
     // Never keep the broker from starting: what the sweep missed, the next start sweeps again.
     log.error('recovery sweep failed', { message: (error as Error).message });
-    return { examined: 0, started: [], failed: [], unreadable: [{ path: '(sweep)', reason: (error as Error).message }] };
+    return { examined: 0, started: [], running: [], failed: [], unreadable: [{ path: '(sweep)', reason: (error as Error).message }] };
   }
-  if (report.started.length || report.failed.length || report.unreadable.length) log.warn('recovery sweep', { ...report });
+  if (report.started.length || report.running.length || report.failed.length || report.unreadable.length) log.warn('recovery sweep', { ...report });
   return report;
 }

@@ -30,8 +30,10 @@ export const MAX_BODY_DEPTH = 32;
 
 /**
  * The nesting depth of a JSON text, counted without parsing it (brackets
- * outside strings), so a body of a million `[` never reaches a recursive
- * parser, reviver or serialiser: those overflow the stack long before 1 MiB.
+ * outside strings). The parser's prototype-key reviver recurses and
+ * overflows the stack at about 5,000 levels (a 10 KB body), which surfaced as
+ * "not valid JSON"; below that, a deep document would be stored in the run
+ * record. A limit refused up front says what is wrong.
  */
 export function jsonDepth(text: string): number {
   let depth = 0;

@@ -47,7 +47,7 @@ describe('crash safety under SIGKILL', () => {
     const random = mulberry(Number(process.env.SFDAQ_SEED ?? Date.now() % 1_000_000));
     const sent: Sent[] = [];
     const checkedFiles = new Set<string>();
-    const figures = { recovered: 0, kills: 0, accepted: 0, refused: 0, lost: 0, inFlightAtKill: 0, resumedKeys: 0, h5Checked: 0, runsChecked: 0 };
+    const figures = { recovered: 0, resumedByThemselves: 0, kills: 0, accepted: 0, refused: 0, lost: 0, inFlightAtKill: 0, resumedKeys: 0, h5Checked: 0, runsChecked: 0 };
     const env = {
       // A dead holder of an Idempotency-Key is taken over after 1 s (default 60 s).
       SFDAQ_IDEMPOTENCY_LEASE_SECONDS: '1',
@@ -56,6 +56,7 @@ describe('crash safety under SIGKILL', () => {
       SFDAQ_LOG_LEVEL: 'info',
     };
     const sweeps: string[] = [];
+    const refusals: string[] = [];
     const unexpected: string[] = [];
     const readLogs = (child: ChildStack) => {
       for (const line of child.output().split('\n')) {
@@ -112,8 +113,14 @@ describe('crash safety under SIGKILL', () => {
 
       // The end: every answer is consistent with the bookkeeping.
       readLogs(stack!);
-      for (const line of sweeps) figures.recovered += (JSON.parse(line) as { started: string[] }).started.length;
+      for (const line of sweeps) {
+        const report = JSON.parse(line) as { started: string[]; running: string[]; failed: unknown[] };
+        figures.recovered += report.started.length;
+        figures.resumedByThemselves += report.running.length;
+        expect(report.failed, 'the sweep could start every run it found').toEqual([]);
+      }
       expect(unexpected, 'no unexpected error in the broker').toEqual([]);
+      expect(statusErrors, 'GET /runs never answered 5xx').toEqual([]);
       const client = new Client(stack!.url);
       try {
         const byRun = new Map<string, Sent>();
@@ -140,7 +147,10 @@ describe('crash safety under SIGKILL', () => {
             expect(numberOf.get(s.id), `request ${s.id} answered ${answer.json.run_number}`).toBe(`${s.pgroup}/${answer.json.run_number}`);
           } else if (answer) {
             figures.refused++;
+            refusals.push(`${answer.status} ${answer.text.slice(0, 240)}`);
             expect(answer.status, answer.text).toBe(200);
+            // Every request here is valid: a failure after numbering would be a run lost to the crash.
+            expect(answer.json?.run_number, `numbered but not started: ${answer.text}`).toBeUndefined();
             expect(answer.json?.message, answer.text).toBeTruthy();
           } else {
             figures.lost++; // no answer (killed): accepted or not, its run (if any) was checked above
@@ -157,8 +167,9 @@ describe('crash safety under SIGKILL', () => {
         const temps = await findFiles(join(root, 'data'), /\.tmp$/);
         console.log(`[crash] ${figures.kills} kills (SIGKILL), ${sent.length} requests sent: ${figures.accepted} accepted, ${figures.refused} refused, ${figures.lost} without an answer; ` +
           `${figures.inFlightAtKill} runs in flight at the kills; ${figures.resumedKeys} keyed re-sends after restarts; ${records.length} runs recorded, all finished; ` +
-          `${figures.recovered} runs started by the recovery sweep (recorded, killed before the hand-off); ` +
-          `${figures.h5Checked} HDF5 files checked whole; ${temps.length} stale .tmp files of interrupted atomic writes`);
+          `${figures.recovered} runs started by the recovery sweep (recorded, killed before the hand-off; ${figures.resumedByThemselves} more still \`accepted\` had their execution); ` +
+          `${figures.h5Checked} HDF5 files checked whole; ${temps.length} stale .tmp files of interrupted atomic writes` +
+          (refusals.length ? `\n  refusals: ${refusals.join('\n  ')}` : '') + (temps.length ? `\n  temp files: ${temps.join(', ')}` : ''));
       } finally {
         client.close();
       }
@@ -206,6 +217,9 @@ async function allRecords(): Promise<Array<Record<string, unknown> & { pgroup: s
   return out;
 }
 
+/** 5xx answers of GET /runs seen while polling (a torn status object shows up here). */
+const statusErrors: string[] = [];
+
 /** Every recorded run reaches a final state within `boundMs` (polling GET /runs). Returns how many runs. */
 async function everyRunFinishes(client: Client, boundMs: number): Promise<number> {
   const runs = (await allRecords()).map((r) => ({ pgroup: r.pgroup, run: r.run_number }));
@@ -216,6 +230,7 @@ async function everyRunFinishes(client: Client, boundMs: number): Promise<number
     const states = await Promise.all(open.map(async (r) => {
       const reply = await client.get(`/runs/${r.pgroup}/${r.run}`);
       last.set(`${r.pgroup}/${r.run}`, `${reply.status} ${reply.text.slice(0, 160)}`);
+      if (reply.status >= 500) statusErrors.push(`GET /runs/${r.pgroup}/${r.run}: ${reply.status} ${reply.text.slice(0, 200)}`);
       return reply.status === 200 ? (reply.json?.run?.state as string | undefined) : undefined;
     }));
     open = open.filter((_, i) => !FINAL.has(states[i] ?? ''));

@@ -12,13 +12,12 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { Client, type Reply } from './support/http';
 import { changes, snapshot, type Entry } from './support/tree';
 import { readdir } from 'node:fs/promises';
 
-vi.mock('aws-local-stepfunctions', async (original) => (await import('./support/asl-validate-once')).validateOnce(await original()));
 
 const SOAK = process.env.SFDAQ_SOAK === '1';
 const SCALE = SOAK ? 10 : 1;

@@ -10,14 +10,13 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { waitForRun } from '../helpers/runs';
 import { acceptWithKey, type IdempotentDeps } from '../../lib/core/idempotency';
 import { deps as runtimeDeps, resetDeps } from '../../lib/runtime/deps';
 import { Client, pool } from './support/http';
 
-vi.mock('aws-local-stepfunctions', async (original) => (await import('./support/asl-validate-once')).validateOnce(await original()));
 
 const EXECUTIONS = 'arn:aws:states:eu-central-1:000000000000:execution:sfdaq-retrieve-local:';
 let stack: TestStack;

@@ -1,6 +1,7 @@
 /**
  * Preloaded into the crash suite's child `npm start` (node --import): makes
- * s3rver's object writes atomic and durable, as S3's own PutObject is.
+ * s3rver's object writes atomic and durable, and its reads consistent, as
+ * S3's own PutObject and GetObject are.
  *
  * Found by the crash suite: s3rver (the local S3 emulator) writes an object
  * in place (createWriteStream truncates, then streams) and acknowledges the
@@ -11,12 +12,19 @@
  * for ever. The broker relies on S3's all-or-nothing PUT, so the emulator
  * must give it: write a temp file, close it, rename it over the final name.
  *
+ * Its reads tear too: GetObject stats the file for its length, then opens it
+ * by name; a PUT renamed in between is read cut at the old length (seen as
+ * "run N was numbered but its bookkeeping could not be written: Unexpected
+ * end of JSON input" when a resumed run read its status while its workflow
+ * rewrote it). So a read opens the file once and takes length and bytes from
+ * that one descriptor.
+ *
  * Belongs in local/emulators/s3.ts (patch before `new S3rver`); kept here
  * until then. Idempotent.
  */
 import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -56,6 +64,38 @@ if (!proto.__atomicWrites) {
   const pick = (metadata: Record<string, string>) => {
     const allowed = require('s3rver/lib/models/object').ALLOWED_METADATA as string[];
     return Object.fromEntries(Object.entries(metadata ?? {}).filter(([k]) => allowed.includes(k) || k.startsWith('x-amz-meta-')));
+  };
+  const S3Object = require('s3rver/lib/models/object') as new (bucket: string, key: string, content: unknown, metadata: Record<string, unknown>) => { range?: unknown };
+  proto.getObject = async function getObject(this: any, bucket: string, key: string, options?: { start?: number; end?: number }) {
+    let handle;
+    try {
+      handle = await open(this.getResourcePath(bucket, key, 'object'), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      const stat = await handle.stat();
+      // Length and date from the descriptor being read, whatever was renamed over the name since.
+      const metadata = { ...(await this.getMetadata(bucket, key)), 'content-length': stat.size, 'last-modified': stat.mtime.toUTCString() };
+      const lastByte = Math.max(0, stat.size - 1);
+      const range = { start: options?.start ?? 0, end: Math.min(options?.end ?? Infinity, lastByte) };
+      const ranged = options !== undefined && (options.start !== undefined || options.end !== undefined);
+      if (range.start < 0 || Math.min(range.end, lastByte) < range.start) {
+        await handle.close();
+        const object = new S3Object(bucket, key, null, metadata);
+        if (ranged) object.range = range;
+        return object;
+      }
+      const content = handle.createReadStream({ start: range.start, end: range.end, autoClose: true });
+      const object = new S3Object(bucket, key, content, metadata);
+      if (ranged) object.range = range;
+      return object;
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
   };
   proto.putMetadata = async function putMetadata(this: any, bucket: string, key: string, metadata: Record<string, string>, md5?: string) {
     const metadataPath: string = this.getResourcePath(bucket, key, 'metadata.json');
