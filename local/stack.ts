@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { DEFAULT_CLOCK, FacilityClock, type FacilityClockConfig } from '../lib/core/clock';
 import type { FacilityConfig } from '../lib/core/facility';
-import { deps, resetDeps } from '../lib/runtime/deps';
+import { deps, recoverRuns, resetDeps } from '../lib/runtime/deps';
 import { ensureDemoFacility } from './demo-facility';
 import { ensureRunTable, startDynamoDb, type RunningEmulator } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
@@ -168,7 +168,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Runs accepted before a stop resume now (their executions are still RUNNING on disk).
     await sfn.resume();
     // Runs recorded but never handed to the workflow (stopped in between) are started now (lib/core/recover.ts).
-    await (await import('../lib/runtime/deps')).recoverRuns();
+    await recoverRuns();
 
     return {
       url: api.url,

@@ -38,7 +38,8 @@ export function directoryParts(directoryName: string | undefined): string[] {
   const parts = directoryName.split('/').filter((p) => p !== '' && p !== '.');
   for (const part of parts) {
     if (part === '..') throw new RequestRefused(field, `directory_name may not contain "..": outputs stay inside the pgroup's raw directory`);
-    if (part.length > 255) throw new RequestRefused(field, 'directory_name has a path part longer than 255 bytes');
+    // Filesystems limit names in bytes, not characters (128 x "é" is 256 bytes).
+    if (Buffer.byteLength(part) > 255) throw new RequestRefused(field, 'directory_name has a path part longer than 255 bytes');
   }
   if (parts[0] === BOOKKEEPING_DIR || parts[0] === SCAN_INFO_DIR) {
     throw new RequestRefused(field, `directory_name may not write into raw/${parts[0]}, which holds the broker's bookkeeping`);

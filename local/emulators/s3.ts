@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import type { RunningEmulator } from './dynamodb';
+// s3rver as shipped writes objects in place and can tear reads: make it behave like S3 (see the file).
+import './s3rver-atomic';
 
 const require = createRequire(import.meta.url);
 // s3rver speaks S3's REST API and stores objects in a directory (survives restarts).

@@ -22,8 +22,8 @@ const KILLS = SOAK ? 20 : 8;
 const CLIENTS = 4;
 const PGROUPS = ['p12345', 'p12346'];
 const FINAL = new Set(['done', 'done_with_problems', 'failed']);
-/** s3rver's in-place writes are not crash-safe (support/s3rver-atomic.ts); SFDAQ_CRASH_RAW_S3=1 runs the emulator as it is. */
-const S3_PRELOAD = process.env.SFDAQ_CRASH_RAW_S3 === '1' ? [] : [new URL('./support/s3rver-atomic.ts', import.meta.url).pathname];
+/** The local stack patches s3rver's in-place writes itself (local/emulators/s3rver-atomic.ts); nothing to preload. */
+const S3_PRELOAD: string[] = [];
 
 interface Sent {
   id: number;

@@ -1,9 +1,10 @@
 /**
  * The local S3 emulator under concurrent PUT and GET of one key (what a run's
  * status sees: the workflow rewrites it while GET /runs or a resumed accept
- * reads it). S3 never returns a torn object; s3rver as shipped can, so the
- * crash suite's child runs with support/s3rver-atomic.ts, and this test
- * measures the emulator as shipped, then asserts the patched one is whole.
+ * reads it). S3 never returns a torn object; s3rver as shipped can (3 of 18
+ * reads torn when measured), so local/emulators/s3.ts patches it with
+ * local/emulators/s3rver-atomic.ts, and this test asserts the emulator the
+ * local stack runs is whole.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,15 +53,11 @@ async function hammer(ms: number): Promise<[number, number, string[]]> {
 }
 
 describe('local S3 emulator: one key written and read at once', () => {
-  test('as shipped (measured, reported), then with support/s3rver-atomic.ts: no torn read', async () => {
+  test('no torn or failed read while the same key is rewritten', async () => {
     const [gets, torn, failed] = await hammer(2_000);
-    await import('./support/s3rver-atomic');
-    const [getsPatched, tornPatched, failedPatched] = await hammer(2_000);
-    const kinds = (f: string[]) => [...new Set(f)].join('; ') || 'none';
-    console.log(`[s3 emulator] as shipped: ${torn} of ${gets} GETs torn, ${failed.length} failed (${kinds(failed)}); ` +
-      `with the patch: ${tornPatched} of ${getsPatched} torn, ${failedPatched.length} failed (${kinds(failedPatched)})`);
-    expect(getsPatched).toBeGreaterThan(100);
-    expect(tornPatched).toBe(0);
-    expect(failedPatched).toEqual([]);
+    console.log(`[s3 emulator] ${torn} of ${gets} GETs torn, ${failed.length} failed`);
+    expect(gets).toBeGreaterThan(100);
+    expect(torn).toBe(0);
+    expect(failed).toEqual([]);
   }, 30_000);
 });

@@ -1,7 +1,7 @@
 /**
- * Preloaded into the crash suite's child `npm start` (node --import): makes
- * s3rver's object writes atomic and durable, and its reads consistent, as
- * S3's own PutObject and GetObject are.
+ * Imported by local/emulators/s3.ts before s3rver starts: makes s3rver's
+ * object writes atomic and durable, and its reads consistent, as S3's own
+ * PutObject and GetObject are.
  *
  * Found by the crash suite: s3rver (the local S3 emulator) writes an object
  * in place (createWriteStream truncates, then streams) and acknowledges the
@@ -19,8 +19,7 @@
  * rewrote it). So a read opens the file once and takes length and bytes from
  * that one descriptor.
  *
- * Belongs in local/emulators/s3.ts (patch before `new S3rver`); kept here
- * until then. Idempotent.
+ * Idempotent (patching twice changes nothing).
  */
 import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
