@@ -4,7 +4,6 @@
  * back with h5wasm and compared with the simulated archive.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { RunLog } from '../../../lib/retrieval/run-log';
 import type { BufferEndpoints, RetrieverInput } from '../../../lib/retrieval/types';
 import { createCatalogue, PV, startArchiverSimulator, type ArchiverSimulator } from '../../../local/simulators/archiver';
 import { startDataApiSimulator, type DataApiSimulator } from '../../../local/simulators/data-api';
+import { deadUrl as deadBufferUrl } from '../../helpers/dead-url';
 
 const clock = new FacilityClock({ epochPulseId: 20_000_000_000n, epochTimeMs: Date.now() - 600_000 });
 const catalogue = createCatalogue(clock);
@@ -40,10 +40,7 @@ beforeAll(async () => {
     startDataApiSimulator({ backend: 'sf-databuffer', clock, retentionPulses: 6_000 }),
     startArchiverSimulator({ clock, retentionMs: 3_600_000 }),
   ]);
-  const probe = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  deadUrl = `http://127.0.0.1:${(probe.address() as { port: number }).port}`;
-  await new Promise((resolve) => probe.close(resolve));
+  deadUrl = await deadBufferUrl();
   endpoints = {
     dataBufferUrl: data.url,
     imageBufferUrl: data.url,

@@ -4,7 +4,6 @@
  * the branch with a reason and leave no file under the final name.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { retrieveFromDataApi } from '../../../lib/retrieval/data-api-retriever';
 import { RunLog } from '../../../lib/retrieval/run-log';
 import type { BufferEndpoints, RetrieverInput } from '../../../lib/retrieval/types';
 import { startDataApiSimulator, type DataApiSimulator } from '../../../local/simulators/data-api';
+import { deadUrl as deadBufferUrl } from '../../helpers/dead-url';
 
 const clock = new FacilityClock({ epochPulseId: 20_000_000_000n, epochTimeMs: Date.now() - 600_000 });
 const NOW = Number(clock.currentPulseId());
@@ -32,11 +32,7 @@ let endpoints: BufferEndpoints;
 
 beforeAll(async () => {
   data = await startDataApiSimulator({ backend: 'sf-databuffer', clock, retentionPulses: 6_000 });
-  // A port that was just free: nothing listens there any more.
-  const probe = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  deadUrl = `http://127.0.0.1:${(probe.address() as { port: number }).port}`;
-  await new Promise((resolve) => probe.close(resolve));
+  deadUrl = await deadBufferUrl();
   endpoints = {
     dataBufferUrl: data.url,
     imageBufferUrl: data.url,
