@@ -12,16 +12,16 @@ import { log } from '../lib/runtime/logger';
  * local event bus shows it.
  *
  * Refusals are answered, not thrown: retrying would refuse again. Other
- * errors are thrown so Lambda retries the invocation: they happen before a
- * run number is taken (acceptRetrieve turns every later failure into
- * RunNotStarted), so a retry cannot number the step twice.
+ * errors are thrown so Lambda retries the invocation. The event's id is the
+ * request's Idempotency-Key, so neither a Lambda retry nor EventBridge's
+ * at-least-once delivery can number the step twice.
  */
 export const handler = async (event: EventBridgeEvent<string, unknown>) => {
   const d = deps();
   const about = { event_id: event.id, source: event.source };
   try {
     const { beamline, body } = scanEventRequest(d.facility, event);
-    const accepted = await acceptForBeamline(validateRetrieveBody(body), beamline, d);
+    const accepted = await acceptForBeamline(validateRetrieveBody(body), beamline, d, event.id);
     log.info('scan event accepted', { ...about, beamline, run_number: accepted.runNumber });
     return { status: 'ok', message: String(accepted.runNumber), run_number: accepted.runNumber, files: Object.values(accepted.files) };
   } catch (error) {

@@ -2,6 +2,7 @@ import type { RetrieveRequestBody } from '../schemas/retrieve-request';
 import { acceptRetrieve, type AcceptDeps, type Accepted } from './accept';
 import { RequestRefused } from './errors';
 import type { FacilityConfig } from './facility';
+import { acceptWithKey, type IdempotentDeps } from './idempotency';
 
 /**
  * Scan-step events: when a scan step completes, the facility's scan software
@@ -80,9 +81,17 @@ const EVENT_CALLER_KEY = 'scan-event';
  *
  * @example const { runNumber } = await acceptForBeamline(validateRetrieveBody(body), 'alvra', deps);
  */
-export function acceptForBeamline(body: RetrieveRequestBody, beamline: string, deps: AcceptDeps): Promise<Accepted> {
+export function acceptForBeamline(body: RetrieveRequestBody, beamline: string, deps: AcceptDeps): Promise<Accepted>;
+/**
+ * With `eventId`: EventBridge delivers at least once, so the event's id is the
+ * request's Idempotency-Key and a second delivery gets the first one's run.
+ */
+export function acceptForBeamline(body: RetrieveRequestBody, beamline: string, deps: IdempotentDeps, eventId: string): Promise<Accepted>;
+export function acceptForBeamline(body: RetrieveRequestBody, beamline: string, deps: AcceptDeps | IdempotentDeps, eventId?: string): Promise<Accepted> {
   const config = deps.facility.beamlines[beamline];
   if (!config) throw new RequestRefused(undefined, `beamline ${beamline} is not in the facility config`);
   const view: FacilityConfig = { beamlines: { [beamline]: { networks: [], apiKeys: [EVENT_CALLER_KEY], ...(config.detectors ? { detectors: config.detectors } : {}) } } };
-  return acceptRetrieve(body, { sourceIp: '', apiKey: EVENT_CALLER_KEY }, { ...deps, facility: view });
+  const caller = { sourceIp: '', apiKey: EVENT_CALLER_KEY };
+  if (eventId !== undefined) return acceptWithKey(body, caller, `event:${eventId}`, { ...(deps as IdempotentDeps), facility: view });
+  return acceptRetrieve(body, caller, { ...deps, facility: view });
 }

@@ -134,6 +134,19 @@ describe('scan-step events through the local EventBridge', () => {
     expect(await scanEventHandler(event)).toMatchObject({ status: 'failed', field: 'source', message: expect.stringMatching(/belongs to no beamline/) });
   });
 
+  test('EventBridge delivers at least once: a second delivery of the same event gets the same run, not a new one', async () => {
+    const event = {
+      id: `dup-${Date.now()}`, version: '0', account: '000000000000', time: '', region: 'eu-central-1', resources: [], 'detail-type': 'Scan Step Completed', source: ALVRA_SOURCE,
+      detail: { pgroup: 'p12345', start_pulseid: 1000, stop_pulseid: 2000, channels_list: ['SAR-CVME-TIFALL5:EvtSet'] },
+    } as EventBridgeEvent<string, unknown>;
+    const first = (await scanEventHandler(event)) as { status: string; run_number: number };
+    const second = (await scanEventHandler(event)) as { status: string; run_number: number };
+    expect(first.status).toBe('ok');
+    expect(second).toEqual(first);
+    const third = (await scanEventHandler({ ...event, id: `${event.id}-other` })) as { run_number: number };
+    expect(third.run_number).toBe(first.run_number + 1); // another event is another step
+  });
+
   test('malformed PutEvents bodies are 400 with a message', async () => {
     expect((await stack.post('/local/events', { Entries: [] })).status).toBe(400);
     expect((await stack.post('/local/events', '{"Entries":')).status).toBe(400);
