@@ -12,6 +12,7 @@ import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { Client, pool } from './support/http';
 import { Bucket } from './support/s3';
 import { findFiles } from './support/tree';
+import { prng } from './support/prng';
 
 
 const SOAK = process.env.SFDAQ_SOAK === '1';
@@ -20,17 +21,6 @@ const CLIENTS = 50;
 const PGROUPS = Array.from({ length: 10 }, (_, i) => `p100${String(i).padStart(2, '0')}`);
 const EXECUTION_PREFIX = 'arn:aws:states:eu-central-1:000000000000:execution:sfdaq-retrieve-local:';
 
-/** A small deterministic PRNG, so a failure can be replayed (seed printed). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Requests refused on purpose, each carrying a marker that would show up if it left a trace. */
 const REFUSALS: Array<[string, (marker: string) => Record<string, unknown>, RegExp]> = [

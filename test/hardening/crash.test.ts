@@ -16,6 +16,7 @@ import { startChildStack, type ChildStack } from './support/child-stack';
 import { h5Problem } from './support/h5-intact';
 import { Client } from './support/http';
 import { findFiles } from './support/tree';
+import { prng } from './support/prng';
 
 const SOAK = process.env.SFDAQ_SOAK === '1';
 const KILLS = SOAK ? 20 : 8;
@@ -44,7 +45,7 @@ afterAll(async () => {
 
 describe('crash safety under SIGKILL', () => {
   test(`${KILLS} kills while runs are in flight`, async () => {
-    const random = mulberry(Number(process.env.SFDAQ_SEED ?? Date.now() % 1_000_000));
+    const random = prng(Number(process.env.SFDAQ_SEED ?? Date.now() % 1_000_000));
     const sent: Sent[] = [];
     const checkedFiles = new Set<string>();
     const figures = { recovered: 0, resumedByThemselves: 0, kills: 0, accepted: 0, refused: 0, lost: 0, inFlightAtKill: 0, resumedKeys: 0, h5Checked: 0, runsChecked: 0 };
@@ -274,13 +275,3 @@ async function cutFiles(checked: Set<string>, figures: { h5Checked: number }): P
   return problems;
 }
 
-function mulberry(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
