@@ -1,10 +1,11 @@
 import '../lib/runtime/polyfills';
+import { join } from 'node:path';
 import { startLocalStack } from './stack';
 
 /**
  * `npm start`: the whole system on this machine. Configuration by environment:
  * PORT (10002), HOST (127.0.0.1), SFDAQ_DATA_ROOT (./data), SFDAQ_STATE_DIR
- * (./.local-state), SFDAQ_DYNAMODB_PORT / SFDAQ_S3_PORT / SFDAQ_SFN_PORT /
+ * (./.local-state, or <SFDAQ_DATA_ROOT>/.local-state when only the data root is given), SFDAQ_DYNAMODB_PORT / SFDAQ_S3_PORT / SFDAQ_SFN_PORT /
  * SFDAQ_DATA_BUFFER_PORT / SFDAQ_IMAGE_BUFFER_PORT / SFDAQ_ARCHIVER_PORT (free ports by default),
  * SFDAQ_DATA_DELAY_SECONDS (5) and SFDAQ_DETECTOR_DELAY_SECONDS (2).
  */
@@ -15,7 +16,9 @@ const stack = await startLocalStack({
   port: port('PORT') ?? 10002,
   host: env.HOST ?? '127.0.0.1',
   dataRoot: env.SFDAQ_DATA_ROOT ?? 'data',
-  stateDir: env.SFDAQ_STATE_DIR ?? '.local-state',
+  // Counters, executions and S3 objects belong with the pgroup tree they number: a new data root
+  // must not inherit another root's run numbers or resume its runs into the new tree.
+  stateDir: env.SFDAQ_STATE_DIR ?? (env.SFDAQ_DATA_ROOT ? join(env.SFDAQ_DATA_ROOT, '.local-state') : '.local-state'),
   ports: {
     dynamodb: port('SFDAQ_DYNAMODB_PORT'), s3: port('SFDAQ_S3_PORT'), sfn: port('SFDAQ_SFN_PORT'),
     dataBuffer: port('SFDAQ_DATA_BUFFER_PORT'), imageBuffer: port('SFDAQ_IMAGE_BUFFER_PORT'), archiver: port('SFDAQ_ARCHIVER_PORT'),
