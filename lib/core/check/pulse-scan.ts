@@ -14,18 +14,9 @@
  * it is out of range.
  */
 import type { ExpectedPulses } from './expected';
+import type { PulseCounts } from './types';
 
-export interface PulseScan {
-  rows: number;
-  found_unique: number;
-  first: number | null;
-  last: number | null;
-  duplicates: number;
-  out_of_range: number;
-  edge: number;
-  off_rate: number;
-  monotonic: boolean;
-  missing: number;
+export interface PulseScan extends PulseCounts {
   /** A few examples for the messages. */
   examples: { missing: number[]; duplicate?: number; outOfRange?: number; decreaseAt?: { row: number; from: number; to: number } };
 }

@@ -37,19 +37,15 @@ export interface DetectorData {
 export type Verdict = 'ok' | 'problems';
 
 /** One BS channel or camera. Pulse ids are numbers; null where there is none. */
-export interface PulseChannelCheck {
-  present: boolean;
+/** What one pass over a channel's pulse ids counts (lib/core/check/pulse-scan.ts). */
+export interface PulseCounts {
   /** Rows in the file. */
   rows: number;
-  /** Pulses expected: every p in [start, stop] with p % rate == 0. */
-  expected: number;
   /** Distinct expected pulse ids found. */
   found_unique: number;
   /** First and last expected pulse id found, in file order. */
   first: number | null;
   last: number | null;
-  expected_first: number | null;
-  expected_last: number | null;
   /** Rows repeating a pulse id of an earlier row. */
   duplicates: number;
   /** Rows outside [start, stop], except tolerated edge rows. */
@@ -62,6 +58,14 @@ export interface PulseChannelCheck {
   monotonic: boolean;
   /** Expected pulses not found. */
   missing: number;
+}
+
+export interface PulseChannelCheck extends PulseCounts {
+  present: boolean;
+  /** Pulses expected: every p in [start, stop] with p % rate == 0. */
+  expected: number;
+  expected_first: number | null;
+  expected_last: number | null;
   problems: string[];
 }
 
