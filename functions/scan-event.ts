@@ -2,7 +2,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { RequestRefused, RunNotStarted } from '../lib/core/errors';
 import { acceptForBeamline, scanEventRequest } from '../lib/core/scan-event';
 import { validateRetrieveBody } from '../lib/schemas/validate';
-import { deps } from '../lib/runtime/deps';
+import { lambdaApp } from '../lib/runtime/lambda';
 import { log } from '../lib/runtime/logger';
 
 /**
@@ -17,7 +17,7 @@ import { log } from '../lib/runtime/logger';
  * at-least-once delivery can number the step twice.
  */
 export const handler = async (event: EventBridgeEvent<string, unknown>) => {
-  const d = deps();
+  const d = lambdaApp();
   const about = { event_id: event.id, source: event.source };
   try {
     const { beamline, body } = scanEventRequest(d.facility, event);

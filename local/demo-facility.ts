@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/adapters/fs/safe-paths';
-import { checkFacilityConfig, type FacilityConfig } from '../lib/core/facility';
+import { apiKeyHash, checkFacilityConfig, type FacilityConfig } from '../lib/core/facility';
 import { pgroupRawDir } from '../lib/core/paths';
 
 /**
@@ -10,12 +10,14 @@ import { pgroupRawDir } from '../lib/core/paths';
  * `alvra-demo-key`) with detector JF01T03V01 (3 modules), bernina (key
  * `bernina-demo-key`) with JF07T01V01 (1 module); pgroups p12345 (alvra) and
  * p23456 (bernina). Written to <stateDir>/facility.json on first start so it
- * can be edited; later starts read it back.
+ * can be edited; later starts read it back. Keys are stored as SHA-256 hashes,
+ * as in a real deployment; a facility.json of an earlier version holding keys
+ * in clear (`apiKeys`) is rewritten with their hashes.
  */
 export const DEMO_FACILITY: FacilityConfig = {
   beamlines: {
-    alvra: { networks: ['127.0.0.0/8', '::1/128', '129.129.242.0/24'], apiKeys: ['alvra-demo-key'], eventSources: ['ch.psi.sf.alvra.scan'], detectors: { JF01T03V01: {} } },
-    bernina: { networks: ['129.129.243.0/24'], apiKeys: ['bernina-demo-key'], eventSources: ['ch.psi.sf.bernina.scan'], detectors: { JF07T01V01: {} } },
+    alvra: { networks: ['127.0.0.0/8', '::1/128', '129.129.242.0/24'], apiKeySha256: [apiKeyHash('alvra-demo-key')], eventSources: ['ch.psi.sf.alvra.scan'], detectors: { JF01T03V01: {} } },
+    bernina: { networks: ['129.129.243.0/24'], apiKeySha256: [apiKeyHash('bernina-demo-key')], eventSources: ['ch.psi.sf.bernina.scan'], detectors: { JF07T01V01: {} } },
   },
 };
 
@@ -32,10 +34,25 @@ export async function ensureDemoFacility(stateDir: string, dataRoot: string, fac
   } else if (!existsSync(file)) {
     await writeFileAtomic(file, JSON.stringify(DEMO_FACILITY, null, 2) + '\n');
   }
-  const loaded = checkFacilityConfig(JSON.parse(await readFile(file, 'utf8')) as FacilityConfig);
+  const parsed = JSON.parse(await readFile(file, 'utf8')) as FacilityConfig;
+  if (upgradeClearKeys(parsed)) await writeFileAtomic(file, JSON.stringify(parsed, null, 2) + '\n');
+  const loaded = checkFacilityConfig(parsed);
   // Pgroups are made by the facility, not the broker: the demo plays the facility here.
   for (const { beamline, pgroup } of DEMO_PGROUPS) {
     if (loaded.beamlines[beamline]) await mkdir(pgroupRawDir(dataRoot, beamline, pgroup), { recursive: true });
   }
   return { file, facility: loaded };
+}
+
+/** An earlier demo's facility.json kept API keys in clear: store their hashes instead. Returns whether it changed. */
+function upgradeClearKeys(facility: FacilityConfig): boolean {
+  let changed = false;
+  for (const beamline of Object.values(facility.beamlines ?? {})) {
+    const clear = (beamline as { apiKeys?: unknown }).apiKeys;
+    if (!Array.isArray(clear)) continue;
+    beamline.apiKeySha256 = [...(beamline.apiKeySha256 ?? []), ...clear.map((key) => apiKeyHash(String(key)))];
+    delete (beamline as { apiKeys?: unknown }).apiKeys;
+    changed = true;
+  }
+  return changed;
 }

@@ -1,16 +1,7 @@
-import type { WorkflowInput } from '../../lib/core/ports';
-import type { SourceResult } from '../../lib/core/run-status';
-import { checkRun } from '../../lib/retrieval/check-files';
-import { writeErrorFiles } from '../../lib/retrieval/error-file';
-import { deps } from '../../lib/runtime/deps';
+import type { ItemResult } from '../../lib/core/outcome';
+import type { RunRef } from '../../lib/core/ports';
+import { lambdaApp } from '../../lib/runtime/lambda';
+import { checkTask } from '../../lib/retrieval/workflow-tasks';
 
-/**
- * Workflow task: mark failed sources with `<output>.err` (as the original did),
- * then check every written file against the request; findings go to the logs and the results.
- */
-export const handler = async (input: WorkflowInput & { results: SourceResult[]; items?: unknown }) => {
-  const { items: _items, ...rest } = input;
-  const { dataRoot } = deps().config;
-  await writeErrorFiles(dataRoot, rest, input.results);
-  return { ...rest, results: await checkRun(rest, input.results, dataRoot) };
-};
+/** Workflow task: `<output>.err` for failed sources, then every written file checked against the request. */
+export const handler = async (input: RunRef & { results: ItemResult[] }) => checkTask(input, lambdaApp());

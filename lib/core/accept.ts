@@ -2,7 +2,7 @@ import type { RetrieveRequestBody } from '../schemas/retrieve-request';
 import { PgroupClosed, RequestRefused, RunNotStarted } from './errors';
 import { resolveBeamline, type Caller, type FacilityConfig } from './facility';
 import { directoryParts, runLabel, SCAN_INFO_DIR, scanFileName, SUFFIX } from './paths';
-import type { PgroupFilesystem, RunCounter, RunRecord, RunRecordStore, ScanInfoReader, WorkflowStarter } from './ports';
+import type { OpenRunIndex, PgroupFilesystem, RunCounter, RunRecord, RunRecordStore, ScanInfoReader, WorkflowStarter } from './ports';
 import { checkDetectors, normaliseRequest, type RunRequest } from './run-request';
 
 export interface AcceptDeps {
@@ -11,6 +11,8 @@ export interface AcceptDeps {
   fs: PgroupFilesystem;
   store: RunRecordStore;
   workflow: WorkflowStarter;
+  /** Runs accepted and not finished: what the recovery sweep looks at. */
+  openRuns: OpenRunIndex;
   now: () => Date;
   /** Scan file checks; without it the scan file is only checked when it is written (after numbering). */
   scanInfo?: ScanInfoReader;
@@ -172,26 +174,23 @@ export async function recordAndStart(prepared: PreparedRun, runNumber: number, r
   try {
     // A resumed run may already be retrieving or finished: its status must not go back to `accepted`.
     const known = options.resume ? await deps.store.getStatus(beamline, request.pgroup, runNumber) : undefined;
+    // First: from here on, a run that never reaches its workflow is found by the recovery sweep.
+    await deps.openRuns.opened(base, requestTime.getTime());
     await deps.fs.writeRunRecord(record);
     await deps.store.putRecord(record);
-    if (!known) await deps.store.putStatus({ ...base, state: 'accepted', updated: requestTime.toISOString() });
+    if (!known) await deps.store.putStatus({ ...base, state: 'accepted', updated: requestTime.toISOString(), request_time: requestTime.toISOString() });
+    // Recorded once per run (a resumed run finds its own step and writes nothing new).
     if (scanName !== undefined && request.scan_info) {
-      const already = options.resume && deps.scanInfo ? await deps.scanInfo.hasStep(beamline, request.pgroup, scanName, Object.values(files)) : false;
-      if (!already) await deps.fs.appendScanInfo(beamline, request.pgroup, request.scan_info, Object.values(files), [request.start_pulseid, request.stop_pulseid]);
+      await deps.fs.appendScanInfo(beamline, request.pgroup, runNumber, request.scan_info, Object.values(files), [request.start_pulseid, request.stop_pulseid]);
     }
+
   } catch (error) {
     await recordFailure(deps, base, `bookkeeping could not be written: ${(error as Error).message}`);
     throw new RunNotStarted(runNumber, `run ${runNumber} was numbered but its bookkeeping could not be written: ${(error as Error).message}`, { cause: error });
   }
 
   try {
-    const { executionArn } = await deps.workflow.start({
-      ...base,
-      request,
-      output_directory: outputDirectory,
-      files,
-      request_time_ms: requestTime.getTime(),
-    });
+    const { executionArn } = await deps.workflow.start(base);
     return { beamline, runNumber, files, executionArn };
   } catch (error) {
     await recordFailure(deps, base, `retrieval workflow could not be started: ${(error as Error).message}`);
@@ -201,8 +200,10 @@ export async function recordAndStart(prepared: PreparedRun, runNumber: number, r
 
 async function recordFailure(deps: AcceptDeps, base: { beamline: string; pgroup: string; run_number: number }, reason: string): Promise<void> {
   try {
-    await deps.store.putStatus({ ...base, state: 'failed', reason, updated: deps.now().toISOString() });
+    const now = deps.now().toISOString();
+    await deps.store.putStatus({ ...base, state: 'failed', reason, updated: now, finished: now });
+    await deps.openRuns.closed(base);
   } catch {
-    // The object store is down too; the caller still gets the reason in the reply.
+    // The object store is down too; the caller still gets the reason in the reply, and the sweep finds the open run.
   }
 }

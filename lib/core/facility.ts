@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -6,13 +7,19 @@ import ipaddr from 'ipaddr.js';
  * Loaded once from configuration (lib/runtime/config.ts) and passed down.
  *
  * @example
- *   { "beamlines": { "alvra": { "networks": ["129.129.242.0/24"], "apiKeys": ["k1"], "detectors": { "JF01T03V01": {} } } } }
+ *   { "beamlines": { "alvra": { "networks": ["129.129.242.0/24"], "apiKeySha256": ["<64 hex digits>"], "detectors": { "JF01T03V01": {} } } } }
  */
 export interface BeamlineConfig {
   /** Client networks in CIDR notation (IPv4 or IPv6). */
   networks: string[];
-  /** Optional API keys; a caller presenting one belongs to this beamline wherever it calls from. */
-  apiKeys?: string[];
+  /**
+   * SHA-256 hashes (64 hex digits) of this beamline's API keys: a caller
+   * presenting one of the keys belongs to this beamline wherever it calls
+   * from. Only hashes are stored, so the config (a Lambda environment
+   * variable, a file) never holds a usable key. Make one with
+   * `printf %s 'the-key' | sha256sum`.
+   */
+  apiKeySha256?: string[];
   /** EventBridge `source` names of this beamline's scan software (scan-completion events act for this beamline). */
   eventSources?: string[];
   /** Detectors installed at this beamline, by name (JFxxTyyVzz). */
@@ -38,10 +45,15 @@ export type BeamlineResolution = { ok: true; beamline: string } | { ok: false; m
  */
 export function resolveBeamline(facility: FacilityConfig, caller: Caller): BeamlineResolution {
   if (caller.apiKey !== undefined && caller.apiKey !== '') {
+    const presented = createHash('sha256').update(caller.apiKey, 'utf8').digest();
+    let found: string | undefined;
+    // Every hash is compared, each in constant time, so the answer's timing tells nothing about the keys.
     for (const [name, beamline] of Object.entries(facility.beamlines)) {
-      if (beamline.apiKeys?.includes(caller.apiKey)) return { ok: true, beamline: name };
+      for (const hash of beamline.apiKeySha256 ?? []) {
+        if (timingSafeEqual(presented, Buffer.from(hash, 'hex')) && found === undefined) found = name;
+      }
     }
-    return { ok: false, message: 'the API key is not known to any beamline' };
+    return found !== undefined ? { ok: true, beamline: found } : { ok: false, message: 'the API key is not known to any beamline' };
   }
   let address: ipaddr.IPv4 | ipaddr.IPv6;
   try {
@@ -71,6 +83,12 @@ export function checkFacilityConfig(facility: FacilityConfig): FacilityConfig {
     for (const cidr of beamline.networks ?? []) {
       if (!ipaddr.isValidCIDR(cidr)) throw new Error(`facility config: ${name}: ${JSON.stringify(cidr)} is not a CIDR network`);
     }
+    if ((beamline as { apiKeys?: unknown }).apiKeys !== undefined) {
+      throw new Error(`facility config: ${name}: "apiKeys" held keys in clear; store their SHA-256 hashes in "apiKeySha256" instead (printf %s 'the-key' | sha256sum)`);
+    }
+    for (const hash of beamline.apiKeySha256 ?? []) {
+      if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) throw new Error(`facility config: ${name}: apiKeySha256 entries must be SHA-256 hashes (64 lower-case hex digits)`);
+    }
     if (beamline.eventSources !== undefined && (!Array.isArray(beamline.eventSources) || !beamline.eventSources.every((x) => typeof x === 'string' && x !== ''))) {
       throw new Error(`facility config: ${name}: eventSources must be a list of event source names`);
     }
@@ -79,4 +97,12 @@ export function checkFacilityConfig(facility: FacilityConfig): FacilityConfig {
     }
   }
   return facility;
+}
+
+/**
+ * The hash of an API key as the facility config stores it.
+ * @example apiKeyHash('alvra-demo-key') // '5b0e...' (64 hex digits)
+ */
+export function apiKeyHash(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
 }

@@ -112,7 +112,8 @@ export async function acceptWithKey(body: RetrieveRequestBody, caller: Caller, k
   const pgroup = prepared.request.pgroup;
   const settings = deps.idempotencySettings;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const token = randomUUID();
+  // The owner's start time in its token lets the counter prune marks of long-gone owners (lib/adapters/dynamodb/run-counter.ts).
+  const token = `t${deps.now().getTime()}-${randomUUID()}`;
   const waitUntil = deps.now().getTime() + settings.waitSeconds * 1000;
 
   for (;;) {

@@ -5,7 +5,7 @@
  *   raw/.daq/run_NNNNNN.<SUFFIX>.log                         retrieval logs
  *   raw/.daq/CLOSED                                          pgroup closed for writing
  *   raw/<directory_name>/run_NNNNNN.<SUFFIX>.h5              outputs
- *   raw/scan_info/<scan_name>.json                           scan bookkeeping
+ *   raw/scan_info/<scan_name>.json                           scan bookkeeping (rendered from raw/.daq/scan_steps/)
  * Pure string work; the filesystem adapter resolves them safely.
  */
 import { RequestRefused } from './errors';
@@ -13,6 +13,8 @@ import { RequestRefused } from './errors';
 export const BOOKKEEPING_DIR = '.daq';
 export const CLOSED_MARKER = 'CLOSED';
 export const SCAN_INFO_DIR = 'scan_info';
+/** raw/.daq/scan_steps/<scan_name>/run_NNNNNN.json: one file per scan step, the scan file is rendered from them. */
+export const SCAN_STEPS_DIR = 'scan_steps';
 
 export function runLabel(runNumber: number): string {
   return `run_${String(runNumber).padStart(6, '0')}`;

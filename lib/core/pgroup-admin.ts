@@ -1,7 +1,7 @@
 import { beamlineOf, type AcceptDeps } from './accept';
 import { PgroupClosed, RequestRefused } from './errors';
-import type { RunRecordStore } from './ports';
-import type { RunStatus } from './run-status';
+import type { ProgressStore, RunRecordStore } from './ports';
+import { isFinal, type RunStatus } from './run-status';
 import type { Caller } from './facility';
 
 type AdminDeps = Pick<AcceptDeps, 'facility' | 'counter' | 'fs'>;
@@ -29,11 +29,29 @@ export async function closePgroup(pgroup: string, caller: Caller, deps: AdminDep
   await deps.fs.markClosed(beamline, pgroup);
 }
 
-/** A run's status (accepted -> retrieving -> done | done_with_problems | failed), for the caller's own beamline only. */
-export async function runStatus(pgroup: string, runNumber: number, caller: Caller, deps: AdminDeps & { store: RunRecordStore }): Promise<RunStatus> {
+/**
+ * A run's status (accepted -> retrieving -> done | done_with_problems | failed),
+ * for the caller's own beamline only. While the run retrieves, each source
+ * carries its retriever's last progress report.
+ */
+export async function runStatus(pgroup: string, runNumber: number, caller: Caller, deps: AdminDeps & { store: RunRecordStore; progress: ProgressStore }): Promise<RunStatus> {
   const beamline = beamlineOf(deps.facility, caller);
   await deps.fs.checkPgroupExists(beamline, pgroup);
   const status = await deps.store.getStatus(beamline, pgroup, runNumber);
-  if (!status) throw new RequestRefused('run_number', `run ${runNumber} of pgroup ${pgroup} does not exist`);
-  return status;
+  if (!status) {
+    const last = await deps.counter.current(beamline, pgroup);
+    if (runNumber >= 1 && runNumber <= last) {
+      throw new RequestRefused('run_number', `run ${runNumber} of pgroup ${pgroup} was taken by advance_run_number (or its request was lost before it was recorded) and has no retrieval`);
+    }
+    throw new RequestRefused('run_number', `run ${runNumber} of pgroup ${pgroup} does not exist (the last run is ${last})`);
+  }
+  if (isFinal(status.state) || !status.sources) return status;
+  const progress = await deps.progress.read({ beamline, pgroup, run_number: runNumber });
+  return {
+    ...status,
+    sources: status.sources.map((source) => {
+      const last = progress[source.source];
+      return last ? { ...source, state: source.state === 'pending' ? 'retrieving' : source.state, progress: last } : source;
+    }),
+  };
 }

@@ -1,5 +1,6 @@
 import type { RunRequest } from './run-request';
-import type { RunStatus } from './run-status';
+import type { RunStatus, SourceProgress } from './run-status';
+import type { SourceCheck } from './check/types';
 
 /** The saved run record: the request as received (normalised) plus the broker's fields. */
 export type RunRecord = Record<string, unknown> & {
@@ -31,8 +32,12 @@ export interface PgroupFilesystem {
   markClosed(beamline: string, pgroup: string): Promise<void>;
   /** Atomically write raw/.daq/run_NNNNNN.json; returns its path. */
   writeRunRecord(record: RunRecord): Promise<string>;
-  /** Create or append raw/scan_info/<scan_name>.json. */
-  appendScanInfo(beamline: string, pgroup: string, scanInfo: Record<string, unknown>, files: string[], range: [number, number]): Promise<string>;
+  /**
+   * Record the run's step of its scan and render raw/scan_info/<scan_name>.json
+   * from every step recorded (in pulse order). Once per run: a second call for
+   * the same run records nothing new. Safe across processes.
+   */
+  appendScanInfo(beamline: string, pgroup: string, runNumber: number, scanInfo: Record<string, unknown>, files: string[], range: [number, number]): Promise<string>;
 }
 
 /** The object store copy of the bookkeeping and the run's status. */
@@ -40,12 +45,22 @@ export interface RunRecordStore {
   putRecord(record: RunRecord): Promise<void>;
   getRecord(beamline: string, pgroup: string, runNumber: number): Promise<RunRecord | undefined>;
   putStatus(status: RunStatus): Promise<void>;
+  /** The full consistency check of one source (the status keeps a bounded summary). */
+  putCheck(run: RunRef, source: string, check: SourceCheck): Promise<void>;
+  getCheck(run: RunRef, source: string): Promise<SourceCheck | undefined>;
   getStatus(beamline: string, pgroup: string, runNumber: number): Promise<RunStatus | undefined>;
   /** The pgroup's run statuses in run order; `limit` keeps only the latest ones. */
   listStatuses(beamline: string, pgroup: string, options?: { limit?: number }): Promise<RunStatus[]>;
 }
 
-/** What the workflow receives: enough to retrieve without reading anything else. */
+/** Which run: what the workflow carries between its states (each task loads the rest from the run record). */
+export interface RunRef {
+  beamline: string;
+  pgroup: string;
+  run_number: number;
+}
+
+/** What a workflow task works from: the run record, resolved (lib/core/run-context.ts). */
 export interface WorkflowInput {
   beamline: string;
   pgroup: string;
@@ -57,8 +72,28 @@ export interface WorkflowInput {
 }
 
 export interface WorkflowStarter {
-  /** Start the run's execution, named after the run so a repeated start cannot run twice. */
-  start(input: WorkflowInput): Promise<{ executionArn: string }>;
+  /** Start the run's execution, named after the run so a repeated start cannot run twice; its input is the reference only. */
+  start(run: RunRef): Promise<{ executionArn: string }>;
+}
+
+/**
+ * Runs accepted and not yet finished, findable without listing every run of
+ * every pgroup: the accept path opens an entry before the hand-off, the
+ * workflow's last step closes it, the recovery sweep reads them.
+ */
+export interface OpenRunIndex {
+  opened(run: RunRef, acceptedMs: number): Promise<void>;
+  closed(run: RunRef): Promise<void>;
+  /** The beamline's open runs, oldest first. */
+  openRuns(beamline: string): Promise<Array<RunRef & { acceptedMs: number }>>;
+}
+
+/** Progress of the sources of running runs, written by the retrievers while they work. */
+export interface ProgressStore {
+  report(run: RunRef, source: string, progress: SourceProgress): Promise<void>;
+  /** Every source's last report (empty when none). */
+  read(run: RunRef): Promise<Record<string, SourceProgress>>;
+  clear(run: RunRef): Promise<void>;
 }
 
 /**
@@ -116,16 +151,11 @@ export interface IdempotencyStore {
 export interface ScanInfoReader {
   /** Refuse (RequestRefused) if raw/scan_info/<scan_name>.json could not be written safely (symlink leading out, not a regular file). */
   checkWritable(beamline: string, pgroup: string, scanName: string): Promise<void>;
-  /** Whether the scan file already holds a step with exactly these files (a resumed run must not append twice). */
-  hasStep(beamline: string, pgroup: string, scanName: string, files: string[]): Promise<boolean>;
 }
 
-/** Every run record on the pgroup filesystem of a beamline (for the recovery sweep). */
-export interface RunRecordLister {
-  list(beamline: string): AsyncIterable<{ record: RunRecord } | { unreadable: string; reason: string }>;
-}
+/** A run's workflow execution as Step Functions knows it (the recovery sweep's look before acting). */
+export type ExecutionState = { exists: false } | { exists: true; status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE'; error?: string; cause?: string };
 
-/** Whether a run's workflow execution exists (the recovery sweep's check before starting one). */
 export interface ExecutionLookup {
-  exists(run: { beamline: string; pgroup: string; run_number: number }): Promise<boolean>;
+  describe(run: RunRef): Promise<ExecutionState>;
 }

@@ -4,13 +4,30 @@
  */
 export type SourceKind = 'data' | 'image' | 'archiver' | 'detector';
 
+/** How far a source has got, reported by its retriever while it works (and its last report once it finished). */
+export interface SourceProgress {
+  /** Pulses (rows, frames or samples) written so far, and expected in all. */
+  pulses_written: number;
+  pulses_expected: number;
+  bytes_written: number;
+  /** Pulses per second over the source's work so far. */
+  rate_pulses_per_s?: number;
+  /** For a source split into work items: items finished and in all. */
+  items_done?: number;
+  items_total?: number;
+  /** ISO time of the report. */
+  updated: string;
+}
+
 export interface SourceResult {
   source: string;
   kind: SourceKind;
   file: string;
-  state: 'pending' | 'done' | 'done_with_problems' | 'failed';
+  state: 'pending' | 'retrieving' | 'done' | 'done_with_problems' | 'failed';
   reason?: string;
+  /** The consistency check's summary (lib/core/check/summary.ts); the full check is kept beside the status. */
   check?: unknown;
+  progress?: SourceProgress;
 }
 
 interface RunStatusBase {
@@ -21,6 +38,9 @@ interface RunStatusBase {
   sources?: SourceResult[];
   /** Why a run failed, or what went wrong in a run done with problems. */
   reason?: string;
+  /** When the request was accepted and, once final, when the run finished (ISO). */
+  request_time?: string;
+  finished?: string;
 }
 
 export type RunStatus =

@@ -1,7 +1,7 @@
 import type { RetrieveRequestBody } from '../schemas/retrieve-request';
 import { acceptRetrieve, type AcceptDeps, type Accepted } from './accept';
 import { RequestRefused } from './errors';
-import type { FacilityConfig } from './facility';
+import { apiKeyHash, type FacilityConfig } from './facility';
 import { acceptWithKey, type IdempotentDeps } from './idempotency';
 
 /**
@@ -90,7 +90,7 @@ export function acceptForBeamline(body: RetrieveRequestBody, beamline: string, d
 export function acceptForBeamline(body: RetrieveRequestBody, beamline: string, deps: AcceptDeps | IdempotentDeps, eventId?: string): Promise<Accepted> {
   const config = deps.facility.beamlines[beamline];
   if (!config) throw new RequestRefused(undefined, `beamline ${beamline} is not in the facility config`);
-  const view: FacilityConfig = { beamlines: { [beamline]: { networks: [], apiKeys: [EVENT_CALLER_KEY], ...(config.detectors ? { detectors: config.detectors } : {}) } } };
+  const view: FacilityConfig = { beamlines: { [beamline]: { networks: [], apiKeySha256: [apiKeyHash(EVENT_CALLER_KEY)], ...(config.detectors ? { detectors: config.detectors } : {}) } } };
   const caller = { sourceIp: '', apiKey: EVENT_CALLER_KEY };
   if (eventId !== undefined) return acceptWithKey(body, caller, `event:${eventId}`, { ...(deps as IdempotentDeps), facility: view });
   return acceptRetrieve(body, caller, { ...deps, facility: view });

@@ -42,7 +42,7 @@ import { bsreadGeneral } from './general';
 import { writeOutputAtomically } from './output-file';
 import { queryRange, type PulseRange } from '../core/rate';
 import { RunLog } from './run-log';
-import type { BufferEndpoints, RetrieverInput } from './types';
+import type { BufferEndpoints, ProgressSink, RetrieverInput } from './types';
 
 const SOURCE = 'PVCHANNELS';
 
@@ -132,15 +132,16 @@ function describePv(h: PvHistory, tally: RowTally, note: string | undefined): st
 
 /**
  * Retrieve `request.pv_list` from the archiver into `input.files.PVCHANNELS`.
- * Never throws: failures (RangeExpired, a dead archiver, the deadline) come
- * back as state 'failed' with the reason, and then no file exists under the
- * final name.
+ * An archiver still unreachable after this attempt's retries throws
+ * BufferUnavailable (the workflow retries the source); other failures
+ * (RangeExpired, the deadline) come back as state 'failed' with the reason,
+ * and then no file exists under the final name.
  *
  * @example
  *   const result = await retrieveFromArchiver(input, endpoints, '/sf');
  *   result.channels['SARFE10-OPSH044:PRESSURE'] // { rows: 31, firstPulseId: ..., lastPulseId: ... }
  */
-export async function retrieveFromArchiver(input: RetrieverInput, endpoints: BufferEndpoints, dataRoot: string): Promise<BufferSourceResult> {
+export async function retrieveFromArchiver(input: RetrieverInput, endpoints: BufferEndpoints, dataRoot: string, progress?: ProgressSink): Promise<BufferSourceResult> {
   const t0 = performance.now();
   const file = input.files[SOURCE] ?? '';
   let retries = 0;
@@ -185,6 +186,7 @@ export async function retrieveFromArchiver(input: RetrieverInput, endpoints: Buf
         const tally = new RowTally(pvs);
         const writer = await BsreadFileWriter.create(temp, bsreadGeneral(input));
         const histories = archiver.getMany(pvs, fromNs, toNs);
+        let pvsDone = 0;
         try {
           for (let next = await abortable(histories.next(), signal); !next.done; next = await abortable(histories.next(), signal)) {
             const h = next.value;
@@ -197,6 +199,9 @@ export async function retrieveFromArchiver(input: RetrieverInput, endpoints: Buf
             }
             if (!h.found) tally.channels[h.pv]!.notFound = true;
             log.say(describePv(h, tally, layout.note));
+            // PVs are archived on change, so "pulses" here are samples; the items are the PVs.
+            pvsDone++;
+            progress?.({ pulses_written: tally.total(), pulses_expected: 0, bytes_written: 0, items_done: pvsDone, items_total: pvs.length });
           }
           writer.close();
           return tally;
@@ -216,6 +221,13 @@ export async function retrieveFromArchiver(input: RetrieverInput, endpoints: Buf
     return { source: SOURCE, kind: 'archiver', file, state: 'done', channels: tally.channels, retries };
   } catch (error) {
     const reason = reasonOf(error);
+    if (error instanceof BufferUnavailable) {
+      // Transient and still failing after this attempt's own retries: the workflow's Retry (with backoff
+      // over minutes) runs the source again, so a buffer restart does not fail it for good.
+      log.say(`attempt failed after ${secondsSince(t0)} (${retries} ${retries === 1 ? 'retry' : 'retries'}): ${reason}; no file written; the workflow will retry`);
+      await log.flushed();
+      throw error;
+    }
     log.say(`failed after ${secondsSince(t0)} (${retries} ${retries === 1 ? 'retry' : 'retries'}): ${reason}; no file written`);
     await log.flushed();
     return failed(reason);

@@ -25,12 +25,12 @@ import { performance } from 'node:perf_hooks';
 import { DataApiClient, type ChannelHeader, type DataApiEvent, type DataApiItem, type QueryReport } from '../adapters/buffers/data-api';
 import { withRetry } from '../adapters/buffers/retry';
 import { BsreadFileWriter, CamerasFileWriter, type ChannelSpec } from '../adapters/hdf5';
-import { BufferProtocolError } from '../core/errors';
+import { BufferProtocolError, BufferUnavailable } from '../core/errors';
 import { bsreadGeneral } from './general';
 import { writeOutputAtomically } from './output-file';
 import { expectedPulseIds, queryRange } from '../core/rate';
 import { RunLog } from './run-log';
-import type { BufferEndpoints, RetrieverInput, SourceResult } from './types';
+import type { BufferEndpoints, ProgressSink, RetrieverInput, SourceResult } from './types';
 
 /** What one channel (camera, PV) got in the file. */
 export interface ChannelRows {
@@ -248,9 +248,10 @@ function branchOf(input: RetrieverInput, endpoints: BufferEndpoints, kind: 'data
  * Retrieve the run's BS channels (`kind` 'data': channels_list from the data
  * buffer into `input.files.BSREAD`, BSREAD layout) or cameras ('image':
  * camera_list from the image buffer into `input.files.CAMERAS`, Data API 3
- * layout), streaming each event into the file as it arrives. Never throws:
- * failures come back as state 'failed' with the reason, and then no file
- * exists under the final name. Logs to `raw/.daq/run_NNNNNN.<BSREAD|CAMERAS>.log`.
+ * layout), streaming each event into the file as it arrives. A buffer still
+ * unreachable after this attempt's retries throws BufferUnavailable (the
+ * workflow retries the source); other failures come back as state 'failed'
+ * with the reason, and then no file exists under the final name. Logs to `raw/.daq/run_NNNNNN.<BSREAD|CAMERAS>.log`.
  *
  * @example
  *   const result = await retrieveFromDataApi(input, endpoints, '/sf', 'data');
@@ -262,6 +263,7 @@ export async function retrieveFromDataApi(
   endpoints: BufferEndpoints,
   dataRoot: string,
   kind: 'data' | 'image',
+  progress?: ProgressSink,
 ): Promise<BufferSourceResult> {
   const t0 = performance.now();
   const { source, what, names: asked, url, backend } = branchOf(input, endpoints, kind);
@@ -312,7 +314,8 @@ export async function retrieveFromDataApi(
           ? new BsreadSink(await BsreadFileWriter.create(temp, bsreadGeneral(input)), tally, ignored)
           : new CamerasSink(await CamerasFileWriter.create(temp), tally, ignored);
       try {
-        const report = names.length > 0 ? await stream(client.retrievePulses(names, BigInt(range.start), BigInt(range.stop), signal), sink) : undefined;
+        const counted = progress ? progressCounter(progress, names.length, expected.count) : undefined;
+        const report = names.length > 0 ? await stream(client.retrievePulses(names, BigInt(range.start), BigInt(range.stop), signal), sink, counted) : undefined;
         sink.close();
         for (const name of report?.channelsNotFound ?? []) if (tally.channels[name]) tally.channels[name].notFound = true;
         return { report, tally, ignored };
@@ -348,21 +351,47 @@ export async function retrieveFromDataApi(
     return { source, kind, file, state: 'done', channels: tally.channels, retries };
   } catch (error) {
     const reason = reasonOf(error);
+    if (error instanceof BufferUnavailable) {
+      // Transient and still failing after this attempt's own retries: the workflow's Retry (with backoff
+      // over minutes) runs the source again, so a buffer restart does not fail it for good.
+      log.say(`attempt failed after ${secondsSince(t0)} (${retries} ${retries === 1 ? 'retry' : 'retries'}): ${reason}; no file written; the workflow will retry`);
+      await log.flushed();
+      throw error;
+    }
     log.say(`failed after ${secondsSince(t0)} (${retries} ${retries === 1 ? 'retry' : 'retries'}): ${reason}; no file written`);
     await log.flushed();
     return failed(reason);
   }
 }
 
+/**
+ * Progress of a Data API source: rows written over all channels, as pulses
+ * (rows / channels: the buffer streams one channel after the other), and the
+ * value bytes received.
+ */
+function progressCounter(progress: ProgressSink, channels: number, expectedPulses: number): (event: DataApiEvent) => void {
+  let rows = 0;
+  let bytes = 0;
+  return (event) => {
+    rows++;
+    // The bytes as received: the compressed stream when there is one (reading `value` would decompress it).
+    bytes += event.compressed ? event.compressed.byteLength : typeof event.value === 'string' ? event.value.length : event.value.byteLength;
+    progress({ pulses_written: Math.floor(rows / Math.max(1, channels)), pulses_expected: expectedPulses, bytes_written: bytes });
+  };
+}
+
 /** Feed the query's items to the sink; the query's report at the end. */
-async function stream(query: AsyncGenerator<DataApiItem, QueryReport>, sink: EventSink): Promise<QueryReport> {
+async function stream(query: AsyncGenerator<DataApiItem, QueryReport>, sink: EventSink, counted?: (event: DataApiEvent) => void): Promise<QueryReport> {
   let done = false;
   try {
     let next = await query.next();
     for (; !next.done; next = await query.next()) {
       const item = next.value;
       if (item.kind === 'header') sink.header(item.header);
-      else sink.event(item);
+      else {
+        sink.event(item);
+        counted?.(item);
+      }
     }
     done = true;
     return next.value;

@@ -18,8 +18,8 @@
  *   modules still behind. The same deadline bounds the copy itself.
  * - A transient fault (BufferUnavailable, e.g. no detector folder: an
  *   unmounted buffer looks the same) is retried with `endpoints.retry`, then
- *   the source fails with the message; every failure is a `failed` result,
- *   never a throw, so the workflow always gets one result per branch.
+ *   thrown, so the workflow's Retry runs the source again (minutes apart);
+ *   every other failure is a `failed` result.
  * - Bad frames make the source `done_with_problems` (the check says the same).
  * - Memory: per enabled module one block of slots, sized so all blocks stay
  *   under `blockBudgetBytes` (64 MiB: 10 slots a module up to 6 modules, 1 slot
@@ -45,12 +45,12 @@ import { assembleFrame } from '../adapters/buffers/detector/frame';
 import { ModuleCursor } from '../adapters/buffers/detector/module-cursor';
 import { withRetry } from '../adapters/buffers/retry';
 import { DetectorFileWriter } from '../adapters/hdf5';
-import { RangeExpired } from '../core/errors';
+import { BufferUnavailable, RangeExpired } from '../core/errors';
 import type { DetectorOptions } from '../core/run-request';
 import { writeOutputAtomically } from './output-file';
 import { detectorRange } from '../core/rate';
 import { RunLog } from './run-log';
-import type { BufferEndpoints, RetrieverInput, SourceResult } from './types';
+import type { BufferEndpoints, ProgressSink, RetrieverInput, SourceResult } from './types';
 
 /** Per enabled module: what its slots held for the requested pulses. */
 export type ModuleCounts = Record<ModuleStatus, number>;
@@ -89,6 +89,8 @@ export interface DetectorRetrieverOptions {
   blockBudgetBytes?: number;
   /** Wall clock in ms (default Date.now), also handed to the probe's "module running" rule. */
   now?: () => number;
+  /** Where frames written so far are reported (per block of frames). */
+  progress?: ProgressSink;
 }
 
 const DEFAULT_POLL_MS = 1_000;
@@ -125,7 +127,7 @@ export async function retrieveDetector(
     const job = plan(input, endpoints, options);
     await log.lines(job.describe);
     const waitedMs = await waitForRange(job, endpoints, deadline, options, log);
-    const counts = await copyFrames(job, input, dataRoot, deadline, now);
+    const counts = await copyFrames(job, input, dataRoot, deadline, now, options.progress);
     counts.waited_s = waitedMs / 1000;
     result.counts = counts;
     await log.lines(describeCounts(counts, result.file));
@@ -135,6 +137,11 @@ export async function retrieveDetector(
     return { ...result, state: 'done' };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof BufferUnavailable) {
+      // Transient after this attempt's own retries: the workflow's Retry runs the source again later.
+      await log?.line(`attempt failed: ${reason}; the workflow will retry`).catch(() => undefined);
+      throw error;
+    }
     await log?.line(`failed: ${reason}`).catch(() => undefined);
     return { ...result, state: 'failed', reason };
   }
@@ -246,7 +253,7 @@ async function waitForRange(job: Job, endpoints: BufferEndpoints, deadline: numb
 }
 
 /** Copy every frame into the output (written under a temp name, renamed when complete). */
-async function copyFrames(job: Job, input: RetrieverInput, dataRoot: string, deadline: number, now: () => number): Promise<DetectorCounts> {
+async function copyFrames(job: Job, input: RetrieverInput, dataRoot: string, deadline: number, now: () => number, progress?: ProgressSink): Promise<DetectorCounts> {
   const counts: DetectorCounts = {
     requested: job.count, frames_written: 0, good_frames: 0, bad_frames: 0, enabled_modules: job.enabled,
     modules: Object.fromEntries(job.enabled.map((m) => [moduleFolderName(m), { good: 0, 'bad-packets': 0, missing: 0, stale: 0 }])),
@@ -257,7 +264,7 @@ async function copyFrames(job: Job, input: RetrieverInput, dataRoot: string, dea
     const writer = await DetectorFileWriter.create(temp, { detector: job.detector, modules: job.enabled.length, frames: job.count, compression: job.compression });
     let ok = false;
     try {
-      await frameLoop(job, writer, counts, deadline, now);
+      await frameLoop(job, writer, counts, deadline, now, progress);
       ok = true;
     } finally {
       if (ok) writer.close();
@@ -276,7 +283,7 @@ async function copyFrames(job: Job, input: RetrieverInput, dataRoot: string, dea
  * (block -> heap) instead of two (block -> frame -> heap). Block reads of all
  * modules run in parallel, as in the reader.
  */
-async function frameLoop(job: Job, writer: DetectorFileWriter, counts: DetectorCounts, deadline: number, now: () => number): Promise<void> {
+async function frameLoop(job: Job, writer: DetectorFileWriter, counts: DetectorCounts, deadline: number, now: () => number, progress?: ProgressSink): Promise<void> {
   const cursors = job.enabled.map((m) => new ModuleCursor(job.reader.root, job.detector, m, Buffer.allocUnsafe(job.blockSlots * SLOT_BYTES)));
   const names = job.enabled.map(moduleFolderName);
   const frameBytes = job.enabled.length * MODULE_PIXEL_BYTES;
@@ -294,6 +301,7 @@ async function frameLoop(job: Job, writer: DetectorFileWriter, counts: DetectorC
         else counts.bad_frames += 1;
         i += 1;
       }
+      progress?.({ pulses_written: i, pulses_expected: job.count, bytes_written: i * frameBytes });
     }
   } finally {
     await Promise.all(cursors.map((c) => c.close()));

@@ -32,3 +32,6 @@ export interface RetrieverInput extends WorkflowInput {
 }
 
 export type { SourceResult };
+
+/** Where a retriever reports how far it has got (throttled and sent by the caller; never awaited). */
+export type ProgressSink = (progress: { pulses_written: number; pulses_expected: number; bytes_written: number; items_done?: number; items_total?: number }) => void;

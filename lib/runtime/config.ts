@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
+import Ajv from 'ajv';
 import { checkFacilityConfig, type FacilityConfig } from '../core/facility';
 import { DEFAULT_CLOCK, type FacilityClockConfig } from '../core/clock';
 import { DEFAULT_RETRY } from '../adapters/buffers/retry';
 import type { BufferEndpoints } from '../retrieval/types';
 
 /**
- * Configuration, read once from the environment and passed down; nothing
- * below lib/runtime reads process.env. AWS endpoints are the SDK's own
- * standard variables (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3,
- * AWS_ENDPOINT_URL_SFN), so the same code runs against AWS, LocalStack or
- * the local emulators.
+ * The broker's configuration: built once from the environment (a Lambda
+ * instance's, or the one the local stack gives each instance), checked once,
+ * passed down to `buildApp(config)`. Nothing below lib/runtime reads
+ * process.env. AWS endpoints are the SDK's own standard variables
+ * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SFN), so
+ * the same code runs against AWS, LocalStack or the local emulators.
  */
 export interface BrokerConfig {
   /** Root standing in for /sf: pgroups live at <dataRoot>/<beamline>/data/<pgroup>/raw. */
@@ -17,71 +19,186 @@ export interface BrokerConfig {
   runTable: string;
   bucket: string;
   stateMachineArn: string;
-  s3ForcePathStyle: boolean;
+  /** How the AWS SDK clients talk: path-style S3 (emulators), connection and per-request timeouts. */
+  aws: { s3ForcePathStyle: boolean; connectionTimeoutMs: number; requestTimeoutMs: number; maxAttempts: number };
   facility: FacilityConfig;
   /** Largest request body accepted, bytes. */
   maxBodyBytes: number;
   /** Idempotency-Key: forgotten after `ttlSeconds`; a holder is presumed alive for `leaseSeconds`; a retry waits up to `waitSeconds` for it. */
   idempotency: { ttlSeconds: number; leaseSeconds: number; waitSeconds: number };
+  /** Where the four buffers are and how hard a retriever tries (only the workflow's retrievers use it). */
+  buffers: BufferEndpoints;
+  /** Seconds to wait after the request before reading (the original: 60 s data/image, 10 s detector). */
+  delays: { dataSeconds: number; detectorSeconds: number };
+  /** The recovery sweep acts on an unfinished run only once it is this old (seconds): younger ones are still being handed off. */
+  recovery: { graceSeconds: number };
+  /** Retrievers report progress at most this often (ms). */
+  progressIntervalMs: number;
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`configuration: environment variable ${name} is not set`);
-  return value;
+/** A configuration that cannot work: every problem found, named by its variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`configuration: ${problems.join('; ')}`);
+  }
+}
+
+const count = { type: 'number', minimum: 0 } as const;
+const positive = { type: 'number', exclusiveMinimum: 0 } as const;
+const text = { type: 'string', minLength: 1 } as const;
+
+/** The numbers and names a broker needs; NaN and Infinity are refused (strictNumbers). */
+const configSchema = {
+  type: 'object',
+  required: ['dataRoot', 'runTable', 'bucket', 'stateMachineArn', 'aws', 'maxBodyBytes', 'idempotency', 'buffers', 'delays', 'recovery', 'progressIntervalMs'],
+  properties: {
+    dataRoot: text,
+    runTable: text,
+    bucket: text,
+    stateMachineArn: text,
+    aws: {
+      type: 'object',
+      required: ['connectionTimeoutMs', 'requestTimeoutMs', 'maxAttempts'],
+      properties: { connectionTimeoutMs: positive, requestTimeoutMs: positive, maxAttempts: { type: 'integer', minimum: 1 } },
+    },
+    maxBodyBytes: positive,
+    idempotency: {
+      type: 'object',
+      required: ['ttlSeconds', 'leaseSeconds', 'waitSeconds'],
+      properties: { ttlSeconds: positive, leaseSeconds: positive, waitSeconds: count },
+    },
+    buffers: {
+      type: 'object',
+      required: ['dataBufferUrl', 'imageBufferUrl', 'archiverUrl', 'detectorBufferRoot', 'retry', 'deadlineMs'],
+      properties: {
+        dataBufferUrl: text,
+        imageBufferUrl: text,
+        archiverUrl: text,
+        detectorBufferRoot: text,
+        retry: {
+          type: 'object',
+          required: ['attempts', 'baseDelayMs', 'maxDelayMs'],
+          properties: { attempts: { type: 'integer', minimum: 1 }, baseDelayMs: count, maxDelayMs: count },
+        },
+        deadlineMs: positive,
+      },
+    },
+    delays: { type: 'object', required: ['dataSeconds', 'detectorSeconds'], properties: { dataSeconds: count, detectorSeconds: count } },
+    recovery: { type: 'object', required: ['graceSeconds'], properties: { graceSeconds: count } },
+    progressIntervalMs: positive,
+  },
+} as const;
+
+const validateShape = new Ajv({ strict: true, strictNumbers: true, allErrors: true, allowUnionTypes: true }).compile(configSchema);
+
+/** Which environment variable a config path came from, so a problem names what to fix. */
+const SOURCE_OF: Record<string, string> = {
+  '/maxBodyBytes': 'SFDAQ_MAX_BODY_BYTES',
+  '/idempotency/ttlSeconds': 'SFDAQ_IDEMPOTENCY_TTL_SECONDS',
+  '/idempotency/leaseSeconds': 'SFDAQ_IDEMPOTENCY_LEASE_SECONDS',
+  '/idempotency/waitSeconds': 'SFDAQ_IDEMPOTENCY_WAIT_SECONDS',
+  '/buffers/retry/attempts': 'SFDAQ_RETRY_ATTEMPTS',
+  '/buffers/retry/baseDelayMs': 'SFDAQ_RETRY_BASE_MS',
+  '/buffers/retry/maxDelayMs': 'SFDAQ_RETRY_MAX_MS',
+  '/buffers/deadlineMs': 'SFDAQ_RETRIEVAL_DEADLINE_MS',
+  '/delays/dataSeconds': 'SFDAQ_DATA_DELAY_SECONDS',
+  '/delays/detectorSeconds': 'SFDAQ_DETECTOR_DELAY_SECONDS',
+  '/recovery/graceSeconds': 'SFDAQ_RECOVERY_GRACE_SECONDS',
+  '/progressIntervalMs': 'SFDAQ_PROGRESS_INTERVAL_MS',
+  '/aws/connectionTimeoutMs': 'SFDAQ_AWS_CONNECTION_TIMEOUT_MS',
+  '/aws/requestTimeoutMs': 'SFDAQ_AWS_REQUEST_TIMEOUT_MS',
+  '/aws/maxAttempts': 'SFDAQ_AWS_MAX_ATTEMPTS',
+  '/runTable': 'SFDAQ_RUN_TABLE',
+  '/bucket': 'SFDAQ_BUCKET',
+  '/stateMachineArn': 'SFDAQ_STATE_MACHINE_ARN',
+};
+
+/** Check a config built by hand or from the environment; throws ConfigError naming every problem. */
+export function checkConfig(config: BrokerConfig): BrokerConfig {
+  if (!validateShape(config)) {
+    const problems = (validateShape.errors ?? []).map((e) => {
+      const path = e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
+      return `${SOURCE_OF[path] ?? (path || 'config')} ${e.keyword === 'required' ? 'is not set' : `${e.message} (got ${JSON.stringify(valueAt(config, path)) ?? 'nothing'})`}`;
+    });
+    throw new ConfigError(problems);
+  }
+  if (!Number.isFinite(config.buffers.clock.epochTimeMs)) throw new ConfigError(['SFDAQ_CLOCK_EPOCH_TIME is not an ISO time']);
+  checkFacilityConfig(config.facility);
+  return config;
+}
+
+function valueAt(config: unknown, path: string): unknown {
+  return path.split('/').slice(1).reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config);
 }
 
 /** The facility from SFDAQ_FACILITY (inline JSON) or SFDAQ_FACILITY_FILE (a JSON file). */
 export function loadFacility(env: NodeJS.ProcessEnv): FacilityConfig {
+  const source = env.SFDAQ_FACILITY !== undefined ? 'SFDAQ_FACILITY' : 'SFDAQ_FACILITY_FILE';
   const text = env.SFDAQ_FACILITY ?? (env.SFDAQ_FACILITY_FILE ? readFileSync(env.SFDAQ_FACILITY_FILE, 'utf8') : undefined);
-  if (!text) throw new Error('configuration: set SFDAQ_FACILITY (JSON) or SFDAQ_FACILITY_FILE (path to JSON)');
-  return checkFacilityConfig(JSON.parse(text) as FacilityConfig);
+  if (!text) throw new ConfigError(['set SFDAQ_FACILITY (JSON) or SFDAQ_FACILITY_FILE (path to JSON)']);
+  try {
+    return checkFacilityConfig(JSON.parse(text) as FacilityConfig);
+  } catch (error) {
+    throw new ConfigError([`${source}: ${(error as Error).message}`]);
+  }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
-  return {
-    dataRoot: env.SFDAQ_DATA_ROOT ?? '/sf',
-    runTable: required(env, 'SFDAQ_RUN_TABLE'),
-    bucket: required(env, 'SFDAQ_BUCKET'),
-    stateMachineArn: required(env, 'SFDAQ_STATE_MACHINE_ARN'),
-    s3ForcePathStyle: env.SFDAQ_S3_FORCE_PATH_STYLE === 'true',
-    facility: loadFacility(env),
-    maxBodyBytes: Number(env.SFDAQ_MAX_BODY_BYTES ?? 1_048_576),
-    idempotency: {
-      ttlSeconds: Number(env.SFDAQ_IDEMPOTENCY_TTL_SECONDS ?? 86_400),
-      // Longer than any HTTP function's timeout (29 s), so a holder whose lease ended is surely gone.
-      leaseSeconds: Number(env.SFDAQ_IDEMPOTENCY_LEASE_SECONDS ?? 60),
-      waitSeconds: Number(env.SFDAQ_IDEMPOTENCY_WAIT_SECONDS ?? 15),
-    },
-  };
-}
+/** A number from the environment, or the default; a non-number stays NaN so checkConfig names it. */
+const num = (env: NodeJS.ProcessEnv, name: string, fallback: number) => (env[name] === undefined || env[name] === '' ? fallback : Number(env[name]));
 
 /**
- * Where the four buffers are (only the workflow's retrievers need this).
- * SFDAQ_CLOCK_EPOCH_PULSE_ID / SFDAQ_CLOCK_EPOCH_TIME (ISO) set the facility clock.
+ * The configuration from an environment (a Lambda's, or one the local stack builds), checked.
+ *
+ * @example const config = loadConfig(process.env); // in a Lambda handler module, once per instance
  */
-export function loadBufferEndpoints(env: NodeJS.ProcessEnv = process.env): BufferEndpoints {
-  return {
-    dataBufferUrl: env.SFDAQ_DATA_BUFFER_URL ?? 'https://data-api.psi.ch/sf-databuffer',
-    imageBufferUrl: env.SFDAQ_IMAGE_BUFFER_URL ?? 'https://data-api.psi.ch/sf-imagebuffer',
-    archiverUrl: env.SFDAQ_ARCHIVER_URL ?? 'http://sf-archapp-05.psi.ch:17668',
-    detectorBufferRoot: env.SFDAQ_DETECTOR_BUFFER_ROOT ?? '/gpfs/photonics/swissfel/buffer',
-    clock: clockFromEnv(env),
-    retry: {
-      attempts: Number(env.SFDAQ_RETRY_ATTEMPTS ?? DEFAULT_RETRY.attempts),
-      baseDelayMs: Number(env.SFDAQ_RETRY_BASE_MS ?? DEFAULT_RETRY.baseDelayMs),
-      maxDelayMs: Number(env.SFDAQ_RETRY_MAX_MS ?? DEFAULT_RETRY.maxDelayMs),
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
+  return checkConfig({
+    dataRoot: env.SFDAQ_DATA_ROOT ?? '/sf',
+    runTable: env.SFDAQ_RUN_TABLE ?? '',
+    bucket: env.SFDAQ_BUCKET ?? '',
+    stateMachineArn: env.SFDAQ_STATE_MACHINE_ARN ?? '',
+    aws: {
+      s3ForcePathStyle: env.SFDAQ_S3_FORCE_PATH_STYLE === 'true',
+      connectionTimeoutMs: num(env, 'SFDAQ_AWS_CONNECTION_TIMEOUT_MS', 3_000),
+      requestTimeoutMs: num(env, 'SFDAQ_AWS_REQUEST_TIMEOUT_MS', 10_000),
+      maxAttempts: num(env, 'SFDAQ_AWS_MAX_ATTEMPTS', 3),
     },
-    deadlineMs: Number(env.SFDAQ_RETRIEVAL_DEADLINE_MS ?? 14 * 60_000),
-  };
+    facility: loadFacility(env),
+    maxBodyBytes: num(env, 'SFDAQ_MAX_BODY_BYTES', 1_048_576),
+    idempotency: {
+      ttlSeconds: num(env, 'SFDAQ_IDEMPOTENCY_TTL_SECONDS', 86_400),
+      // Longer than any HTTP function's timeout (29 s), so a holder whose lease ended is surely gone.
+      leaseSeconds: num(env, 'SFDAQ_IDEMPOTENCY_LEASE_SECONDS', 60),
+      waitSeconds: num(env, 'SFDAQ_IDEMPOTENCY_WAIT_SECONDS', 15),
+    },
+    buffers: {
+      dataBufferUrl: env.SFDAQ_DATA_BUFFER_URL ?? 'https://data-api.psi.ch/sf-databuffer',
+      imageBufferUrl: env.SFDAQ_IMAGE_BUFFER_URL ?? 'https://data-api.psi.ch/sf-imagebuffer',
+      archiverUrl: env.SFDAQ_ARCHIVER_URL ?? 'http://sf-archapp-05.psi.ch:17668',
+      detectorBufferRoot: env.SFDAQ_DETECTOR_BUFFER_ROOT ?? '/gpfs/photonics/swissfel/buffer',
+      clock: clockFromEnv(env),
+      retry: {
+        attempts: num(env, 'SFDAQ_RETRY_ATTEMPTS', DEFAULT_RETRY.attempts),
+        baseDelayMs: num(env, 'SFDAQ_RETRY_BASE_MS', DEFAULT_RETRY.baseDelayMs),
+        maxDelayMs: num(env, 'SFDAQ_RETRY_MAX_MS', DEFAULT_RETRY.maxDelayMs),
+      },
+      deadlineMs: num(env, 'SFDAQ_RETRIEVAL_DEADLINE_MS', 14 * 60_000),
+    },
+    delays: { dataSeconds: num(env, 'SFDAQ_DATA_DELAY_SECONDS', 60), detectorSeconds: num(env, 'SFDAQ_DETECTOR_DELAY_SECONDS', 10) },
+    recovery: { graceSeconds: num(env, 'SFDAQ_RECOVERY_GRACE_SECONDS', 120) },
+    progressIntervalMs: num(env, 'SFDAQ_PROGRESS_INTERVAL_MS', 1_000),
+  });
 }
 
+/** SFDAQ_CLOCK_EPOCH_PULSE_ID / SFDAQ_CLOCK_EPOCH_TIME (ISO) set the facility clock. */
 export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): FacilityClockConfig {
   if (!env.SFDAQ_CLOCK_EPOCH_PULSE_ID) return DEFAULT_CLOCK;
-  return { epochPulseId: BigInt(env.SFDAQ_CLOCK_EPOCH_PULSE_ID), epochTimeMs: Date.parse(env.SFDAQ_CLOCK_EPOCH_TIME ?? '') };
-}
-
-/** Seconds to wait after the request before reading (the original: 60 s data/image, 10 s detector). */
-export function loadRetrievalDelays(env: NodeJS.ProcessEnv = process.env): { dataSeconds: number; detectorSeconds: number } {
-  return { dataSeconds: Number(env.SFDAQ_DATA_DELAY_SECONDS ?? 60), detectorSeconds: Number(env.SFDAQ_DETECTOR_DELAY_SECONDS ?? 10) };
+  let epochPulseId: bigint;
+  try {
+    epochPulseId = BigInt(env.SFDAQ_CLOCK_EPOCH_PULSE_ID);
+  } catch {
+    throw new ConfigError([`SFDAQ_CLOCK_EPOCH_PULSE_ID is not an integer (got ${JSON.stringify(env.SFDAQ_CLOCK_EPOCH_PULSE_ID)})`]);
+  }
+  return { epochPulseId, epochTimeMs: Date.parse(env.SFDAQ_CLOCK_EPOCH_TIME ?? '') };
 }

@@ -2,9 +2,11 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RequestRefused, RunNotStarted } from '../core/errors';
+import { readableText } from '../core/failure-reason';
 import type { Caller } from '../core/facility';
 import { RequestInProgress } from '../core/idempotency';
-import { deps } from './deps';
+import type { App } from './app';
+import { lambdaApp } from './lambda';
 import { log } from './logger';
 
 type Event = APIGatewayProxyEventV2;
@@ -14,6 +16,7 @@ export interface HttpRequest<TBody> {
   body: TBody;
   caller: Caller;
   event: Event;
+  app: App;
 }
 
 /** The caller as the network saw it: API Gateway's (or the local socket's) source address, and an API key. Never X-Forwarded-For. */
@@ -52,9 +55,9 @@ export function jsonDepth(text: string): number {
 }
 
 /** Refuse oversized and too deeply nested bodies before parsing them. */
-const bodyLimit = (): MiddlewareObj<Event, Result> => ({
+const bodyLimit = (app: () => App): MiddlewareObj<Event, Result> => ({
   before: (request) => {
-    const max = deps().config.maxBodyBytes;
+    const max = app().config.maxBodyBytes;
     const body = request.event.body ?? '';
     const bytes = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
     if (bytes > max) return reply(413, { status: 'failed', message: `request body too large (${bytes} bytes; at most ${max})` });
@@ -120,7 +123,7 @@ const errorMapper = (): MiddlewareObj<Event, Result> => ({
       request.response = reply(error.statusCode === 422 ? 400 : error.statusCode, { status: 'failed', message });
     } else {
       log.error('unexpected error', { name: error.name, message: error.message, stack: error.stack });
-      request.response = reply(503, { status: 'failed', message: `the broker could not handle the request (${error.name}: ${error.message}); please retry` });
+      request.response = reply(503, { status: 'failed', message: `the broker could not handle the request (${error.name}: ${readableText(error.message)}); please retry` });
     }
   },
 });
@@ -130,17 +133,17 @@ const errorMapper = (): MiddlewareObj<Event, Result> => ({
  * error mapper. Handlers stay a few lines: parse, call the core, shape the reply.
  *
  * @example
- *   export const handler = httpHandler(validatePgroupBody, async ({ body, caller }) => ({ status: 'ok', ... }));
+ *   export const handler = httpHandler(validatePgroupBody, async ({ body, caller, app }) => ({ status: 'ok', ... }));
  */
-export function httpHandler<T>(validate: (body: unknown) => T, fn: (request: HttpRequest<T>) => Promise<Record<string, unknown>>) {
+export function httpHandler<T>(validate: (body: unknown) => T, fn: (request: HttpRequest<T>) => Promise<Record<string, unknown>>, app: () => App = lambdaApp) {
   return middy<Event, Result>()
     .use(errorMapper())
-    .use(bodyLimit())
+    .use(bodyLimit(app))
     .use(queryAsBody())
     .use(jsonBody())
     .use(validateBody(validate))
     .handler(async (event) => {
       const body = (event as unknown as { body: T }).body;
-      return reply(200, await fn({ body, caller: callerOf(event), event }));
+      return reply(200, await fn({ body, caller: callerOf(event), event, app: app() }));
     });
 }

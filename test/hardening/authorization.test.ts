@@ -10,7 +10,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { FacilityConfig } from '../../lib/core/facility';
+import { apiKeyHash, type FacilityConfig } from '../../lib/core/facility';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { Client, type Reply } from './support/http';
 import { Bucket } from './support/s3';
@@ -18,8 +18,8 @@ import { changes, snapshot } from './support/tree';
 
 const FACILITY: FacilityConfig = {
   beamlines: {
-    alvra: { networks: ['127.0.0.1/32'], apiKeys: ['alvra-key'], detectors: { JF01T03V01: {} } },
-    bernina: { networks: ['127.0.0.2/32'], apiKeys: ['bernina-key'], detectors: { JF07T01V01: {} } },
+    alvra: { networks: ['127.0.0.1/32'], apiKeySha256: [apiKeyHash('alvra-key')], detectors: { JF01T03V01: {} } },
+    bernina: { networks: ['127.0.0.2/32'], apiKeySha256: [apiKeyHash('bernina-key')], detectors: { JF07T01V01: {} } },
   },
 };
 

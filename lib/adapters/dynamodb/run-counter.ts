@@ -31,7 +31,7 @@ const isConditionFailure = (error: unknown) =>
 export class DynamoRunCounter implements RunCounter, ClaimingRunCounter {
   private readonly doc: DynamoDBDocumentClient;
 
-  constructor(private readonly table: string, client: DynamoDBClient = new DynamoDBClient({})) {
+  constructor(private readonly table: string, client: DynamoDBClient = new DynamoDBClient({}), private readonly pruneAfterMs = 2 * 3_600_000) {
     this.doc = DynamoDBDocumentClient.from(client);
   }
 
@@ -77,9 +77,10 @@ export class DynamoRunCounter implements RunCounter, ClaimingRunCounter {
           ConditionExpression: 'attribute_not_exists(#c) AND attribute_not_exists(#f)',
           ExpressionAttributeNames: { '#n': 'last_run', '#c': 'closed', '#a': `alloc#${owner}`, '#f': `fence#${owner}` },
           ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
-          ReturnValues: 'UPDATED_NEW',
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      await this.prune(beamline, pgroup, out.Attributes ?? {});
       return Number(out.Attributes?.last_run);
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -97,7 +98,7 @@ export class DynamoRunCounter implements RunCounter, ClaimingRunCounter {
           UpdateExpression: 'SET #f = :t',
           ConditionExpression: 'attribute_not_exists(#a)',
           ExpressionAttributeNames: { '#a': `alloc#${owner}`, '#f': `fence#${owner}` },
-          ExpressionAttributeValues: { ':t': true },
+          ExpressionAttributeValues: { ':t': Date.now() },
         }),
       );
       return { fenced: true };
@@ -106,6 +107,29 @@ export class DynamoRunCounter implements RunCounter, ClaimingRunCounter {
       const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: this.key(beamline, pgroup), ConsistentRead: true }));
       return { runNumber: Number(out.Item?.[`alloc#${owner}`]) };
     }
+  }
+
+  /**
+   * Drop the marks of owners older than `pruneAfterMs` (their holders are long
+   * gone: no function runs longer than 15 minutes), so the counter item does
+   * not grow with every fenced or crashed request (DynamoDB's 400 KB item
+   * limit). Owners carry their start time (`t<ms>-<uuid>`, lib/core/idempotency.ts);
+   * best effort, done after an allocation that returned the whole item.
+   */
+  private async prune(beamline: string, pgroup: string, item: Record<string, unknown>): Promise<void> {
+    const cutoff = Date.now() - this.pruneAfterMs;
+    const stale = Object.keys(item).filter((name) => {
+      const m = /^(?:alloc|fence)#t([0-9]+)-/.exec(name);
+      return m !== null && Number(m[1]) < cutoff;
+    });
+    if (stale.length === 0) return;
+    const names = Object.fromEntries(stale.slice(0, 100).map((name, i) => [`#s${i}`, name]));
+    await this.doc.send(new UpdateCommand({
+      TableName: this.table,
+      Key: this.key(beamline, pgroup),
+      UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
+      ExpressionAttributeNames: names,
+    })).catch(() => undefined);
   }
 
   async forget(beamline: string, pgroup: string, owner: string): Promise<void> {

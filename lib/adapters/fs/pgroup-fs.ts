@@ -2,21 +2,10 @@ import { constants } from 'node:fs';
 import { access, lstat, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RequestRefused } from '../../core/errors';
-import { BOOKKEEPING_DIR, CLOSED_MARKER, pgroupRawDir, runLabel, SCAN_INFO_DIR, scanFileName } from '../../core/paths';
+import { BOOKKEEPING_DIR, CLOSED_MARKER, pgroupRawDir, runLabel, SCAN_INFO_DIR, SCAN_STEPS_DIR, scanFileName } from '../../core/paths';
 import type { PgroupFilesystem, RunRecord } from '../../core/ports';
 import { ensureDirectoryInside, readRegularFile, writeFileAtomic } from './safe-paths';
-import { KeyedMutex } from './keyed-mutex';
-
-/** The scan file as the 2020 broker wrote it (raw/scan_info/<scan_name>.json). */
-export interface ScanFile {
-  scan_files: string[][];
-  scan_parameters: { Id: unknown; name: unknown; offset: unknown; conversion_factor: unknown };
-  scan_readbacks: unknown[];
-  scan_step_info: unknown[];
-  scan_values: unknown[];
-  scan_readbacks_raw: unknown[];
-  pulseIds: [number, number][];
-}
+import { recordScanStep } from './scan-steps';
 
 /**
  * The pgroup filesystem below `<dataRoot>/<beamline>/data/<pgroup>/raw`
@@ -24,8 +13,6 @@ export interface ScanFile {
  * through safe-paths: nothing lands outside raw/.
  */
 export class LocalPgroupFilesystem implements PgroupFilesystem {
-  private readonly scanLocks = new KeyedMutex();
-
   constructor(private readonly dataRoot: string) {}
 
   rawDir(beamline: string, pgroup: string): string {
@@ -39,7 +26,7 @@ export class LocalPgroupFilesystem implements PgroupFilesystem {
   async checkPgroupExists(beamline: string, pgroup: string): Promise<void> {
     const raw = this.rawDir(beamline, pgroup);
     const stats = await stat(raw).catch(() => undefined);
-    if (!stats?.isDirectory()) throw new RequestRefused('pgroup', `pgroup directory ${raw} not reachable (pgroup ${pgroup} does not exist at beamline ${beamline})`);
+    if (!stats?.isDirectory()) throw new RequestRefused('pgroup', `pgroup ${pgroup} does not exist at beamline ${beamline} (its raw directory is not reachable): check the pgroup name`);
   }
 
   async checkPgroupWritable(beamline: string, pgroup: string): Promise<void> {
@@ -50,14 +37,14 @@ export class LocalPgroupFilesystem implements PgroupFilesystem {
       daq = await this.daqDir(beamline, pgroup);
     } catch (error) {
       if (error instanceof RequestRefused) throw error;
-      throw new RequestRefused('pgroup', `no permission or possibility to make daq directory in pgroup space (${raw}/${BOOKKEEPING_DIR}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new RequestRefused('pgroup', `no permission or possibility to make the bookkeeping directory raw/${BOOKKEEPING_DIR} in pgroup ${pgroup} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}): ask the beamline staff to check the pgroup's permissions`);
     }
     // access(W_OK) is always true for root; also look at the mode bits so a read-only pgroup is refused for everyone.
     for (const dir of [raw, daq]) {
       const mode = (await stat(dir)).mode;
       const writable = await access(dir, constants.W_OK).then(() => true, () => false);
       if (!writable || (mode & 0o222) === 0) {
-        throw new RequestRefused('pgroup', `no permission to write in ${dir} (pgroup ${pgroup} is not writable)`);
+        throw new RequestRefused('pgroup', `no permission to write in ${dir === raw ? 'raw/' : `raw/${BOOKKEEPING_DIR}`} of pgroup ${pgroup}: ask the beamline staff to check the pgroup's permissions`);
       }
     }
   }
@@ -84,37 +71,13 @@ export class LocalPgroupFilesystem implements PgroupFilesystem {
     return path;
   }
 
-  async appendScanInfo(beamline: string, pgroup: string, scanInfo: Record<string, unknown>, files: string[], range: [number, number]): Promise<string> {
-    const dir = await ensureDirectoryInside(this.rawDir(beamline, pgroup), [SCAN_INFO_DIR], true, 'scan_info.scan_name');
-    const path = join(dir, scanFileName(String(scanInfo.scan_name)));
-    // Requests of one scan arrive close together; serialise read-modify-write per file within this process.
-    return this.scanLocks.run(path, async () => {
-      const existing = await readRegularFile(path);
-      const scan: ScanFile = existing
-        ? (JSON.parse(existing) as ScanFile)
-        : {
-            scan_files: [],
-            scan_parameters: {
-              Id: scanInfo.motors_pv_name ?? [],
-              name: scanInfo.motors_name ?? [],
-              offset: scanInfo.motors_offset ?? [],
-              conversion_factor: scanInfo.motors_coefficient ?? [],
-            },
-            scan_readbacks: [],
-            scan_step_info: [],
-            scan_values: [],
-            scan_readbacks_raw: [],
-            pulseIds: [],
-          };
-      scan.scan_readbacks.push(scanInfo.motors_readback_value ?? []);
-      scan.scan_values.push(scanInfo.motors_value ?? []);
-      scan.scan_readbacks_raw.push(scanInfo.motors_readback_raw ?? []);
-      // Step info: the step's own record as the scan software sent it (choice: the whole scan_info of the request).
-      scan.scan_step_info.push(scanInfo.step_info ?? scanInfo);
-      scan.scan_files.push(files);
-      scan.pulseIds.push(range);
-      await writeFileAtomic(path, JSON.stringify(scan, null, 2) + '\n');
-      return path;
-    });
+  async appendScanInfo(beamline: string, pgroup: string, runNumber: number, scanInfo: Record<string, unknown>, files: string[], range: [number, number]): Promise<string> {
+    const raw = this.rawDir(beamline, pgroup);
+    const scanName = String(scanInfo.scan_name);
+    const dir = await ensureDirectoryInside(raw, [SCAN_INFO_DIR], true, 'scan_info.scan_name');
+    const stepsDir = await ensureDirectoryInside(raw, [BOOKKEEPING_DIR, SCAN_STEPS_DIR, scanName], true, 'scan_info.scan_name');
+    const path = join(dir, scanFileName(scanName));
+    await recordScanStep(stepsDir, path, { run_number: runNumber, scan_info: scanInfo, files, range }, runLabel(runNumber));
+    return path;
   }
 }

@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import { RequestRefused } from '../../core/errors';
 import { pgroupRawDir, SCAN_INFO_DIR, scanFileName } from '../../core/paths';
 import type { ScanInfoReader } from '../../core/ports';
-import { ensureDirectoryInside, readRegularFile } from './safe-paths';
+import { ensureDirectoryInside } from './safe-paths';
 
 /**
  * Read-only look at raw/scan_info/<scan_name>.json (the writer is
- * LocalPgroupFilesystem.appendScanInfo): whether it can be written safely,
- * and whether a run's step is already in it.
+ * LocalPgroupFilesystem.appendScanInfo): whether it can be written safely.
  */
 export class LocalScanInfoReader implements ScanInfoReader {
   constructor(private readonly dataRoot: string) {}
@@ -26,15 +25,5 @@ export class LocalScanInfoReader implements ScanInfoReader {
     if (stats && !stats.isFile()) {
       throw new RequestRefused('scan_info.scan_name', `scan_info: ${SCAN_INFO_DIR}/${scanFileName(scanName)} is ${stats.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; the broker will not write through it`);
     }
-  }
-
-  async hasStep(beamline: string, pgroup: string, scanName: string, files: string[]): Promise<boolean> {
-    const dir = await this.dir(beamline, pgroup);
-    if (dir === undefined) return false;
-    const text = await readRegularFile(join(dir, scanFileName(scanName)));
-    if (text === undefined) return false;
-    const scan = JSON.parse(text) as { scan_files?: unknown[] };
-    const wanted = JSON.stringify(files);
-    return (scan.scan_files ?? []).some((step) => JSON.stringify(step) === wanted);
   }
 }

@@ -1,12 +1,14 @@
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runLabel } from '../../core/paths';
-import type { RunRecord, RunRecordStore } from '../../core/ports';
+import type { SourceCheck } from '../../core/check/types';
+import type { RunRecord, RunRecordStore, RunRef } from '../../core/ports';
 import type { RunStatus } from '../../core/run-status';
 
 /**
  * Bookkeeping in the object store. Keys list naturally per pgroup:
  *   runs/<beamline>/<pgroup>/run_NNNNNN.json          the run record (as on the pgroup filesystem)
  *   runs/<beamline>/<pgroup>/run_NNNNNN.status.json   the run's status
+ *   runs/<beamline>/<pgroup>/run_NNNNNN.check.<SOURCE>.json   a source's full consistency check
  * (zero-padded numbers sort in run order under ListObjectsV2's lexical order).
  */
 export class S3RunRecordStore implements RunRecordStore {
@@ -18,7 +20,7 @@ export class S3RunRecordStore implements RunRecordStore {
 
   private async put(key: string, value: unknown): Promise<void> {
     await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value, null, 2), ContentType: 'application/json' }),
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }),
     );
   }
 
@@ -46,6 +48,18 @@ export class S3RunRecordStore implements RunRecordStore {
 
   getStatus(beamline: string, pgroup: string, runNumber: number): Promise<RunStatus | undefined> {
     return this.get(S3RunRecordStore.keyOf(beamline, pgroup, runNumber, 'status'));
+  }
+
+  private static checkKey(run: RunRef, source: string): string {
+    return `runs/${run.beamline}/${run.pgroup}/${runLabel(run.run_number)}.check.${source}.json`;
+  }
+
+  putCheck(run: RunRef, source: string, check: SourceCheck): Promise<void> {
+    return this.put(S3RunRecordStore.checkKey(run, source), check);
+  }
+
+  getCheck(run: RunRef, source: string): Promise<SourceCheck | undefined> {
+    return this.get(S3RunRecordStore.checkKey(run, source));
   }
 
   /**

@@ -1,21 +1,21 @@
 import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient } from '@aws-sdk/client-sfn';
-import type { ExecutionLookup } from '../../core/ports';
+import type { ExecutionLookup, ExecutionState, RunRef } from '../../core/ports';
 import { StepFunctionsWorkflowStarter } from './workflow-starter';
 
 /**
  * DescribeExecution by the run's execution name (see StepFunctionsWorkflowStarter).
- * On AWS this needs states:DescribeExecution on the state machine's executions.
+ * On AWS this needs states:DescribeExecution on the state machine's executions (serverless.yml grants it to the sweep).
  */
 export class StepFunctionsExecutionLookup implements ExecutionLookup {
   constructor(private readonly stateMachineArn: string, private readonly sfn: SFNClient = new SFNClient({})) {}
 
-  async exists(run: { beamline: string; pgroup: string; run_number: number }): Promise<boolean> {
-    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${StepFunctionsWorkflowStarter.executionName(run)}`;
+  async describe(run: RunRef): Promise<ExecutionState> {
+    const executionArn = StepFunctionsWorkflowStarter.executionArn(this.stateMachineArn, run);
     try {
-      await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return true;
+      const out = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return { exists: true, status: out.status as Extract<ExecutionState, { exists: true }>['status'], ...(out.error ? { error: out.error } : {}), ...(out.cause ? { cause: out.cause } : {}) };
     } catch (error) {
-      if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist') return false;
+      if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist') return { exists: false };
       throw error;
     }
   }

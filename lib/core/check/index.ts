@@ -3,3 +3,4 @@ export { checkSource, unreadableSource, type CheckInput } from './check';
 export { formatReport } from './report';
 export { expectedPulses, type ExpectedPulses } from './expected';
 export type * from './types';
+export { summariseCheck, SUMMARY_CHANNELS, type CheckSummary } from './summary';

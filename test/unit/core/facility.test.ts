@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { checkFacilityConfig, resolveBeamline, type FacilityConfig } from '../../../lib/core/facility';
+import { apiKeyHash, checkFacilityConfig, resolveBeamline, type FacilityConfig } from '../../../lib/core/facility';
 
 const facility: FacilityConfig = {
   beamlines: {
-    alvra: { networks: ['129.129.242.0/24', '127.0.0.0/8'], apiKeys: ['a-key'] },
-    bernina: { networks: ['129.129.243.0/24', '129.129.242.128/25'], apiKeys: ['b-key'] },
+    alvra: { networks: ['129.129.242.0/24', '127.0.0.0/8'], apiKeySha256: [apiKeyHash('a-key')] },
+    bernina: { networks: ['129.129.243.0/24', '129.129.242.128/25'], apiKeySha256: [apiKeyHash('b-key')] },
   },
 };
 

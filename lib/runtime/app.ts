@@ -1,0 +1,77 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { AcceptDeps } from '../core/accept';
+import type { IdempotentDeps } from '../core/idempotency';
+import type { ExecutionLookup, ProgressStore, RunRef, WorkflowInput } from '../core/ports';
+import { loadRunContext, RunContextCache } from '../core/run-context';
+import { DynamoRunCounter } from '../adapters/dynamodb/run-counter';
+import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store';
+import { DynamoOpenRunIndex } from '../adapters/dynamodb/open-run-index';
+import { DynamoProgressStore } from '../adapters/dynamodb/progress-store';
+import { LocalPgroupFilesystem } from '../adapters/fs/pgroup-fs';
+import { LocalScanInfoReader } from '../adapters/fs/scan-info-reader';
+import { S3RunRecordStore } from '../adapters/s3/run-records';
+import { StepFunctionsExecutionLookup } from '../adapters/sfn/execution-lookup';
+import { StepFunctionsWorkflowStarter } from '../adapters/sfn/workflow-starter';
+import type { BrokerConfig } from './config';
+
+/**
+ * The broker, composed once from a checked config: every adapter, built
+ * here and nowhere else. Lambda handlers build it once per instance
+ * (lib/runtime/lambda.ts), the local stack and tests build their own, so two
+ * brokers can live in one process.
+ */
+export interface App extends AcceptDeps, IdempotentDeps {
+  config: BrokerConfig;
+  counter: DynamoRunCounter;
+  fs: LocalPgroupFilesystem;
+  store: S3RunRecordStore;
+  progress: ProgressStore;
+  executions: ExecutionLookup;
+  /** The run as the workflow's tasks see it, from its record (cached per instance). */
+  runContext(ref: RunRef): Promise<WorkflowInput>;
+}
+
+/** Adapters a test may replace (e.g. a clock). */
+export type AppOverrides = Partial<Pick<App, 'now' | 'sleep'>>;
+
+/**
+ * Build the broker from a config.
+ *
+ * @example
+ *   const app = buildApp(loadConfig(process.env));
+ *   await acceptRetrieve(body, caller, app);
+ */
+export function buildApp(config: BrokerConfig, overrides: AppOverrides = {}): App {
+  // Every SDK call has a deadline: a stalled connection must not hold a Lambda until its timeout.
+  const client = { maxAttempts: config.aws.maxAttempts, requestHandler: { connectionTimeout: config.aws.connectionTimeoutMs, requestTimeout: config.aws.requestTimeoutMs } };
+  const dynamo = new DynamoDBClient(client);
+  const sfn = new SFNClient(client);
+  const counter = new DynamoRunCounter(config.runTable, dynamo);
+  const fs = new LocalPgroupFilesystem(config.dataRoot);
+  const store = new S3RunRecordStore(
+    config.bucket,
+    // WHEN_REQUIRED: S3 emulators store streamed uploads with flexible checksums corrupted (stack-notes).
+    new S3Client({ ...client, forcePathStyle: config.aws.s3ForcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+  );
+  const contexts = new RunContextCache((ref) => loadRunContext(ref, { store, fs }));
+  return {
+    config,
+    facility: config.facility,
+    counter,
+    claims: counter,
+    idempotency: new DynamoIdempotencyStore(config.runTable, dynamo),
+    idempotencySettings: config.idempotency,
+    scanInfo: new LocalScanInfoReader(config.dataRoot),
+    fs,
+    store,
+    openRuns: new DynamoOpenRunIndex(config.runTable, dynamo),
+    progress: new DynamoProgressStore(config.runTable, dynamo),
+    workflow: new StepFunctionsWorkflowStarter(config.stateMachineArn, sfn),
+    executions: new StepFunctionsExecutionLookup(config.stateMachineArn, sfn),
+    runContext: (ref) => contexts.get(ref),
+    now: () => new Date(),
+    ...overrides,
+  };
+}
