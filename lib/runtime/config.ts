@@ -119,7 +119,8 @@ export function checkConfig(config: BrokerConfig): BrokerConfig {
   if (!validateShape(config)) {
     const problems = (validateShape.errors ?? []).map((e) => {
       const path = e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
-      return `${SOURCE_OF[path] ?? (path || 'config')} ${e.keyword === 'required' ? 'is not set' : `${e.message} (got ${JSON.stringify(valueAt(config, path)) ?? 'nothing'})`}`;
+      const got = valueAt(config, path);
+      return `${SOURCE_OF[path] ?? (path || 'config')} ${e.keyword === 'required' ? 'is not set' : `${e.message} (got ${typeof got === 'number' && !Number.isFinite(got) ? 'not a number' : JSON.stringify(got) ?? 'nothing'})`}`;
     });
     throw new ConfigError(problems);
   }
