@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveBeamline, type FacilityConfig } from '../lib/core/facility';
 import { beamlineOfEventSource } from '../lib/core/scan-event';
-import { loadHandler, type loadServerlessYml } from './serverless-config';
+import type { loadServerlessYml } from './serverless-config';
 
 /**
  * The local stand-in for EventBridge: `POST /local/events` takes what the
@@ -15,10 +15,13 @@ import { loadHandler, type loadServerlessYml } from './serverless-config';
  *     "Detail": "{\"pgroup\": \"p12345\", \"start_pulseid\": 1000, \"stop_pulseid\": 2000, \"channels_list\": [\"SAR-CVME-TIFALL5:EvtSet\"]}"}]}'
  *
  * Answer: PutEvents' own `{FailedEntryCount, Entries: [{EventId} | {ErrorCode, ErrorMessage}]}`,
- * plus per entry `Targets: [{function, result}]`, the functions' answers
- * (delivery is synchronous here, so a script sees the run number; on AWS it
- * is asynchronous and the answer goes to the logs). `Detail` may also be an
- * object (a local convenience; PutEvents wants a JSON string).
+ * given before any target runs, as on AWS: each matching function gets the
+ * event as an asynchronous invocation of the local Lambda service (2 retries
+ * on a function error, then the on-failure destination: the dead-letter queue
+ * file). So a script learns its run number as on AWS: from the run list, not
+ * from this answer. An entry over 256 KB refuses the whole call
+ * (ValidationException). `Detail` may also be an object (a local convenience;
+ * PutEvents wants a JSON string).
  *
  * Who may put which source: on AWS an IAM condition on `events:source`; here
  * the poster is identified like any HTTP caller (its address or x-api-key)
@@ -27,13 +30,14 @@ import { loadHandler, type loadServerlessYml } from './serverless-config';
 export const LOCAL_EVENTS_PATH = '/local/events';
 
 type Pattern = Record<string, unknown>;
-type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
 
 interface Rule {
   functionName: string;
   pattern: Pattern;
-  handler: Handler;
 }
+
+/** Largest PutEvents entry, bytes (Source + DetailType + Detail + Resources, as EventBridge counts). */
+export const MAX_ENTRY_BYTES = 262_144;
 
 interface Entry {
   Source?: unknown;
@@ -45,15 +49,21 @@ interface Entry {
 
 type ServerlessYml = ReturnType<typeof loadServerlessYml>;
 
-/** The `eventBridge` events of serverless.yml's functions, with their handlers loaded. */
-export async function eventRules(serverless: ServerlessYml): Promise<Rule[]> {
+/** The `eventBridge` events of serverless.yml's functions (params already resolved). */
+export function eventRules(serverless: ServerlessYml): Rule[] {
   const rules: Rule[] = [];
   for (const [functionName, fn] of Object.entries(serverless.functions)) {
     for (const event of (fn.events ?? []) as Array<{ eventBridge?: { pattern?: Pattern } }>) {
-      if (event.eventBridge) rules.push({ functionName, pattern: event.eventBridge.pattern ?? {}, handler: await loadHandler(fn.handler) });
+      if (event.eventBridge) rules.push({ functionName, pattern: event.eventBridge.pattern ?? {} });
     }
   }
   return rules;
+}
+
+/** An entry's size as EventBridge counts it. */
+function entrySize(entry: Entry): number {
+  const text = (v: unknown) => (v === undefined ? 0 : Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v), 'utf8'));
+  return text(entry.Source) + text(entry.DetailType) + text(entry.Detail) + (Array.isArray(entry.Resources) ? entry.Resources.reduce((n: number, r) => n + text(r), 0) : 0);
 }
 
 /**
@@ -100,7 +110,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
  *
  * @example const bus = localEventBus(await eventRules(serverless), () => deps().facility); if (bus(req, res)) return true;
  */
-export function localEventBus(rules: Rule[], facility: () => FacilityConfig, region = 'eu-central-1') {
+export function localEventBus(rules: Rule[], facility: () => FacilityConfig, invokeAsync: (functionName: string, event: unknown) => Promise<unknown>, region = 'eu-central-1') {
   const deliver = async (entry: Entry, poster: { sourceIp: string; apiKey?: string }) => {
     const source = typeof entry.Source === 'string' ? entry.Source : '';
     const detailType = typeof entry.DetailType === 'string' ? entry.DetailType : '';
@@ -131,16 +141,9 @@ export function localEventBus(rules: Rule[], facility: () => FacilityConfig, reg
       version: '0', id: randomUUID(), 'detail-type': detailType, source, account: '000000000000', time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       region, resources: Array.isArray(entry.Resources) ? entry.Resources : [], detail,
     };
-    const targets = [];
-    for (const rule of rules.filter((r) => matches(r.pattern, event))) {
-      try {
-        targets.push({ function: rule.functionName, result: await rule.handler(event, { functionName: rule.functionName }) });
-      } catch (error) {
-        // Lambda would retry an asynchronous invocation twice; locally the error is shown instead.
-        targets.push({ function: rule.functionName, error: (error as Error).message });
-      }
-    }
-    return { EventId: event.id, Targets: targets };
+    // Delivered as AWS delivers: an asynchronous invoke per matching rule, after the answer is decided.
+    for (const rule of rules.filter((r) => matches(r.pattern, event))) await invokeAsync(rule.functionName, event);
+    return { EventId: event.id };
   };
 
   return (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -155,6 +158,10 @@ export function localEventBus(rules: Rule[], facility: () => FacilityConfig, reg
       }
       if (!Array.isArray(body?.Entries) || body.Entries.length === 0 || body.Entries.length > 10) {
         return reply(res, 400, { status: 'failed', message: 'Entries must be a list of 1 to 10 events (as PutEvents takes)' });
+      }
+      const oversized = (body.Entries as Entry[]).find((entry) => entrySize(entry ?? {}) > MAX_ENTRY_BYTES);
+      if (oversized) {
+        return reply(res, 400, { __type: 'ValidationException', message: `an entry is ${entrySize(oversized)} bytes; EventBridge takes at most ${MAX_ENTRY_BYTES} per entry` });
       }
       const poster = { sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), ...(typeof req.headers['x-api-key'] === 'string' ? { apiKey: req.headers['x-api-key'] } : {}) };
       const entries = [];

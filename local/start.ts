@@ -1,6 +1,8 @@
 import '../lib/runtime/polyfills';
 import { join } from 'node:path';
-import { startLocalStack } from './stack';
+import { startLocalStack, type LocalStack } from './stack';
+import { StackStartError } from './stack-lock';
+import { ConfigError } from '../lib/runtime/config';
 
 /**
  * `npm start`: the whole system on this machine. Configuration by environment:
@@ -10,9 +12,12 @@ import { startLocalStack } from './stack';
  * SFDAQ_DATA_DELAY_SECONDS (5) and SFDAQ_DETECTOR_DELAY_SECONDS (2).
  */
 const env = process.env;
+const STACK_VARIABLES = /^SFDAQ_(DATA_ROOT|STATE_DIR|[A-Z_]+_PORT|DATA_DELAY_SECONDS|DETECTOR_DELAY_SECONDS)$/;
 const port = (name: string) => (env[name] ? Number(env[name]) : undefined);
 
-const stack = await startLocalStack({
+let stack: LocalStack;
+try {
+  stack = await startLocalStack({
   port: port('PORT') ?? 10002,
   host: env.HOST ?? '127.0.0.1',
   dataRoot: env.SFDAQ_DATA_ROOT ?? 'data',
@@ -24,7 +29,20 @@ const stack = await startLocalStack({
     dataBuffer: port('SFDAQ_DATA_BUFFER_PORT'), imageBuffer: port('SFDAQ_IMAGE_BUFFER_PORT'), archiver: port('SFDAQ_ARCHIVER_PORT'),
   },
   delays: { dataSeconds: Number(env.SFDAQ_DATA_DELAY_SECONDS ?? 5), detectorSeconds: Number(env.SFDAQ_DETECTOR_DELAY_SECONDS ?? 2) },
-});
+  // The functions' own settings (SFDAQ_RETRY_ATTEMPTS, SFDAQ_MAX_BODY_BYTES, ...) reach them as a
+  // deployment's environment would; the stack's own variables (above) do not.
+  env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('SFDAQ_') && e[1] !== undefined && !STACK_VARIABLES.test(e[0]))),
+  });
+} catch (error) {
+  // A start that cannot work says why in one line; anything else is a bug and keeps its trace.
+  if (error instanceof StackStartError || error instanceof ConfigError) {
+    console.error(`npm start: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const { executions, recovered } = stack.resumed;
 
 console.log(`sfdaq-broker local stack is up
   broker         ${stack.url}   (POST /retrieve_from_buffers, GET /get_current_run_number, ...)
@@ -32,7 +50,7 @@ console.log(`sfdaq-broker local stack is up
   data root      ${stack.dataRoot}   (stands in for /sf)
   state          ${stack.stateDir}
 ${Object.entries(stack.endpoints).map(([k, v]) => `  ${k.padEnd(14)} ${v}`).join('\n')}
-Ctrl-C stops it; accepted runs resume at the next start.`);
+${executions.length ? `resumed ${executions.length} run${executions.length === 1 ? '' : 's'} left unfinished: ${executions.join(', ')}\n` : ''}${recovered.length ? `recovered ${recovered.length} run${recovered.length === 1 ? '' : 's'} accepted but never started: ${recovered.join(', ')}\n` : ''}Ctrl-C stops it; accepted runs resume at the next start.`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -45,15 +45,21 @@ export type AppOverrides = Partial<Pick<App, 'now' | 'sleep'>>;
  */
 export function buildApp(config: BrokerConfig, overrides: AppOverrides = {}): App {
   // Every SDK call has a deadline: a stalled connection must not hold a Lambda until its timeout.
-  const client = { maxAttempts: config.aws.maxAttempts, requestHandler: { connectionTimeout: config.aws.connectionTimeoutMs, requestTimeout: config.aws.requestTimeoutMs } };
-  const dynamo = new DynamoDBClient(client);
-  const sfn = new SFNClient(client);
+  const { aws } = config;
+  const client = {
+    maxAttempts: aws.maxAttempts,
+    requestHandler: { connectionTimeout: aws.connectionTimeoutMs, requestTimeout: aws.requestTimeoutMs },
+    ...(aws.region ? { region: aws.region } : {}),
+    ...(aws.credentials ? { credentials: aws.credentials } : {}),
+  };
+  const dynamo = new DynamoDBClient({ ...client, ...(aws.endpoints.dynamodb ? { endpoint: aws.endpoints.dynamodb } : {}) });
+  const sfn = new SFNClient({ ...client, ...(aws.endpoints.sfn ? { endpoint: aws.endpoints.sfn } : {}) });
   const counter = new DynamoRunCounter(config.runTable, dynamo);
   const fs = new LocalPgroupFilesystem(config.dataRoot);
   const store = new S3RunRecordStore(
     config.bucket,
     // WHEN_REQUIRED: S3 emulators store streamed uploads with flexible checksums corrupted (stack-notes).
-    new S3Client({ ...client, forcePathStyle: config.aws.s3ForcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+    new S3Client({ ...client, ...(aws.endpoints.s3 ? { endpoint: aws.endpoints.s3 } : {}), forcePathStyle: aws.s3ForcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
   );
   const contexts = new RunContextCache((ref) => loadRunContext(ref, { store, fs }));
   return {

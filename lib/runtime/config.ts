@@ -19,8 +19,21 @@ export interface BrokerConfig {
   runTable: string;
   bucket: string;
   stateMachineArn: string;
-  /** How the AWS SDK clients talk: path-style S3 (emulators), connection and per-request timeouts. */
-  aws: { s3ForcePathStyle: boolean; connectionTimeoutMs: number; requestTimeoutMs: number; maxAttempts: number };
+  /**
+   * How the AWS SDK clients talk: region, endpoints and credentials from the
+   * SDK's own standard variables of the given environment (so a broker built
+   * in a test process talks to its own emulators, whatever process.env
+   * holds), path-style S3 (emulators), connection and per-request timeouts.
+   */
+  aws: {
+    region?: string;
+    endpoints: { dynamodb?: string; s3?: string; sfn?: string };
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    s3ForcePathStyle: boolean;
+    connectionTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxAttempts: number;
+  };
   facility: FacilityConfig;
   /** Largest request body accepted, bytes. */
   maxBodyBytes: number;
@@ -160,6 +173,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     bucket: env.SFDAQ_BUCKET ?? '',
     stateMachineArn: env.SFDAQ_STATE_MACHINE_ARN ?? '',
     aws: {
+      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+      endpoints: {
+        ...(env.AWS_ENDPOINT_URL_DYNAMODB ? { dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB } : {}),
+        ...(env.AWS_ENDPOINT_URL_S3 ? { s3: env.AWS_ENDPOINT_URL_S3 } : {}),
+        ...(env.AWS_ENDPOINT_URL_SFN ? { sfn: env.AWS_ENDPOINT_URL_SFN } : {}),
+      },
+      ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
+        : {}),
       s3ForcePathStyle: env.SFDAQ_S3_FORCE_PATH_STYLE === 'true',
       connectionTimeoutMs: num(env, 'SFDAQ_AWS_CONNECTION_TIMEOUT_MS', 3_000),
       requestTimeoutMs: num(env, 'SFDAQ_AWS_REQUEST_TIMEOUT_MS', 10_000),
