@@ -1,6 +1,7 @@
 import type { FunctionSettings } from '../serverless-config';
 import type { Bundles } from './bundle';
-import type { LambdaFunction } from './service';
+import type { LambdaErrorPayload } from './errors';
+import type { LambdaFunction, LocalLambdaService } from './service';
 
 /**
  * serverless.yml's functions as the local Lambda service runs them: each
@@ -38,4 +39,30 @@ export function stringsOf(declared: Record<string, unknown>): Record<string, str
   return Object.fromEntries(
     Object.entries(declared).filter((e): e is [string, string] => typeof e[1] === 'string' && !e[1].includes('${')),
   );
+}
+
+/**
+ * A function error as Step Functions' Lambda integration reports it: `Error`
+ * is the errorType, `Cause` the error payload as JSON text (so `message` is
+ * that text: an emulator taking `name`/`message` as Error/Cause gets AWS's).
+ */
+export class LambdaTaskError extends Error {
+  constructor(readonly payload: LambdaErrorPayload) {
+    super(JSON.stringify(payload));
+    this.name = payload.errorType;
+  }
+}
+
+/**
+ * A task handler for the local Step Functions (a Task whose Resource is the
+ * function's ARN): the function's result, or a thrown LambdaTaskError.
+ *
+ * @example taskHandlers[state] = taskHandler(lambda, 'retrieveSource');
+ */
+export function taskHandler(service: Pick<LocalLambdaService, 'invoke'>, functionName: string): (input: unknown) => Promise<unknown> {
+  return async (input) => {
+    const result = await service.invoke(functionName, input);
+    if (result.functionError) throw new LambdaTaskError(result.payload);
+    return result.payload;
+  };
 }

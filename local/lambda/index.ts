@@ -1,6 +1,6 @@
 export { bundleFunctions, type BundleOptions, type Bundles, type FunctionBundle } from './bundle';
 export { LocalLambdaService, type LambdaFunction, type LocalLambdaServiceOptions, type FunctionStats } from './service';
-export { lambdaFunctions, stringsOf } from './functions';
+export { LambdaTaskError, lambdaFunctions, stringsOf, taskHandler } from './functions';
 export type { AsyncSettings, DestinationRecord } from './async';
 export type { LogSink, LogStream } from './instance';
 export type { InvokeApi } from './invoke-api';

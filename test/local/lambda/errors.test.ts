@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { LambdaTaskError, taskHandler } from '../../../local/lambda/functions';
 import { LocalLambdaService } from '../../../local/lambda/service';
 import { alive, fixtureBundles, fixtureService } from './fixture-service';
 
@@ -25,6 +26,17 @@ describe('errors as the Node.js runtime reports them', () => {
   test('a thrown string: errorType "string", its text, an empty trace', async () => {
     const r = await lambda.invoke('throwString', {});
     expect(r).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'string', errorMessage: 'just a string', trace: [] } });
+  });
+
+  test('a promise never settled, the event loop empty: Runtime.NodeJsExit', async () => {
+    const r = await lambda.invoke('neverSettles', {});
+    expect(r).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'Runtime.NodeJsExit' } });
+    expect((r.payload as { errorMessage: string }).errorMessage).toMatch(/^The Lambda runtime client detected an unexpected Node\.js exit code\./);
+  });
+
+  test('a result JSON cannot hold: "Unable to stringify response body"', async () => {
+    const r = await lambda.invoke('circular', {});
+    expect(r).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'Error', errorMessage: 'Unable to stringify response body' } });
   });
 
   test('a function error keeps the instance (warm next call)', async () => {
@@ -113,6 +125,16 @@ describe('the environment dies', () => {
     } finally {
       await broken.close();
     }
+  });
+});
+
+describe('as a Step Functions task', () => {
+  test('a function error is thrown with name = errorType and the payload as JSON (the Cause)', async () => {
+    const error = await taskHandler(lambda, 'throwNamed')({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LambdaTaskError);
+    expect(error).toMatchObject({ name: 'RangeExpired' });
+    expect(JSON.parse((error as Error).message)).toMatchObject({ errorType: 'RangeExpired', errorMessage: 'pulses 1..2 are gone', trace: expect.any(Array) });
+    expect(await taskHandler(lambda, 'sleepy')({ ms: 0 })).toMatchObject({ pid: expect.any(Number) });
   });
 });
 

@@ -5,7 +5,7 @@ import { esbuildOptions, loadServerlessYml } from '../../../local/serverless-con
 /** The fixture handlers' exports (test/local/lambda/fixtures/handlers.ts), each deployed as a function of that name. */
 export const FIXTURES = [
   'echo', 'sleepy', 'spin', 'throwNamed', 'throwUnnamed', 'throwString', 'throwTypeError', 'rejectLater', 'throwInTimer',
-  'exitOne', 'big', 'allocate', 'flaky', 'callbackWaits', 'respond',
+  'exitOne', 'big', 'allocate', 'flaky', 'callbackWaits', 'respond', 'neverSettles', 'circular',
 ] as const;
 export type Fixture = (typeof FIXTURES)[number];
 
