@@ -68,6 +68,9 @@ export interface FunctionStats {
 
 interface Pool {
   fn: LambdaFunction;
+  /** Bumped by updateFunctionConfiguration: instances of an older generation are not reused. */
+  generation: number;
+  generations: Map<Instance, number>;
   arn: string;
   instances: Set<Instance>;
   idle: Instance[];
@@ -125,6 +128,8 @@ export class LocalLambdaService {
       if (this.pools.has(fn.name)) throw new Error(`function ${fn.name} given twice`);
       this.pools.set(fn.name, {
         fn,
+        generation: 0,
+        generations: new Map(),
         arn: this.arn(fn.name),
         instances: new Set(),
         idle: [],
@@ -185,6 +190,30 @@ export class LocalLambdaService {
     const requestId = randomUUID();
     this.asyncInvocations.enqueue({ functionName, functionArn: `${pool.arn}:$LATEST`, payloadJson, requestId });
     return { requestId, statusCode: 202 };
+  }
+
+  /**
+   * Change a function's environment, timeout or memory, as UpdateFunctionConfiguration does:
+   * later events run in new environments (idle instances are stopped now, busy ones after their event).
+   *
+   * @example lambda.updateFunctionConfiguration('retrieve', { environment: { ...env, SFDAQ_IDEMPOTENCY_TTL_SECONDS: '1' } });
+   */
+  async updateFunctionConfiguration(functionName: string, change: Partial<Pick<LambdaFunction, 'environment' | 'timeoutSeconds' | 'memoryMb'>>): Promise<void> {
+    const pool = this.pool(functionName);
+    pool.fn = { ...pool.fn, ...change };
+    pool.generation++;
+    const idle = pool.idle.splice(0);
+    for (const instance of idle) {
+      clearTimeout(pool.idleTimers.get(instance));
+      pool.idleTimers.delete(instance);
+      pool.instances.delete(instance);
+    }
+    await Promise.all(idle.map((instance) => instance.kill()));
+  }
+
+  /** The configuration a function's new environments get. */
+  configuration(functionName: string): LambdaFunction {
+    return { ...this.pool(functionName).fn };
   }
 
   /** Resolves when every asynchronous event has succeeded or been recorded as failed (retry waits included). */
@@ -322,6 +351,7 @@ export class LocalLambdaService {
       env: this.environment(fn, codeDir, instanceId),
     });
     pool.instances.add(instance);
+    pool.generations.set(instance, pool.generation);
     void instance.gone.then(() => this.forget(pool, instance));
     return { instance, cold: true };
   }
@@ -349,7 +379,7 @@ export class LocalLambdaService {
   }
 
   private release(pool: Pool, instance: Instance, recycle: boolean): void {
-    if (recycle || instance.state === 'dead') {
+    if (recycle || instance.state === 'dead' || pool.generations.get(instance) !== pool.generation) {
       pool.instances.delete(instance);
       void instance.kill();
       this.serveWaiter(pool);
@@ -370,6 +400,7 @@ export class LocalLambdaService {
 
   /** An instance is gone (killed, crashed while idle): it leaves the pool, and its slot may serve a waiter. */
   private forget(pool: Pool, instance: Instance): void {
+    pool.generations.delete(instance);
     clearTimeout(pool.idleTimers.get(instance));
     pool.idleTimers.delete(instance);
     pool.idle = pool.idle.filter((i) => i !== instance);

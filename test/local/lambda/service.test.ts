@@ -12,6 +12,12 @@ interface Echo {
   context: { functionName: string; awsRequestId: string; invokedFunctionArn: string; memoryLimitInMB: string; remaining: number; callbackWaitsForEmptyEventLoop: boolean };
 }
 
+/** Poll until `check` holds (2 s at most). */
+async function eventually(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(check()).toBe(true);
+}
+
 const services: LocalLambdaService[] = [];
 async function service(...args: Parameters<typeof fixtureService>): Promise<LocalLambdaService> {
   const { service: s } = await fixtureService(...args);
@@ -99,6 +105,23 @@ describe('execution environments', () => {
     await lambda.close();
     expect(pids.some(alive)).toBe(false);
     await expect(lambda.invoke('echo', {})).rejects.toThrow(/closed/);
+  });
+
+  test('updateFunctionConfiguration: later events run in new environments with the new settings; a busy one finishes first', async () => {
+    const lambda = await service();
+    const before = (await lambda.invoke('echo', {})).payload as Echo;
+    const busy = lambda.invoke('sleepy', { ms: 500 });
+    await new Promise((r) => setTimeout(r, 200));
+    await lambda.updateFunctionConfiguration('echo', { environment: { FIXTURE_VALUE: 'changed' }, memoryMb: 200 });
+    await lambda.updateFunctionConfiguration('sleepy', { timeoutSeconds: 6 });
+    expect(alive(before.pid)).toBe(false);
+    const after = (await lambda.invoke('echo', {})).payload as Echo;
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.env).toMatchObject({ custom: 'changed', memory: '200' });
+    const sleptIn = ((await busy).payload as { pid: number }).pid;
+    await eventually(() => !alive(sleptIn)); // retired after its event, not put back
+    expect(lambda.stats().functions.sleepy!.instances).toBe(0);
+    expect(lambda.configuration('sleepy').timeoutSeconds).toBe(6);
   });
 
   test('unknown function: ResourceNotFoundException', async () => {
