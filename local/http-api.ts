@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { InvokeResult } from './lambda/errors';
 import type { HttpRoute } from './serverless-config';
 
 type Handler = (event: APIGatewayProxyEventV2, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Invoke a function with an API Gateway event, as Lambda's Invoke does (LocalLambdaService.invoke fits). */
+export type Invoke = (functionName: string, event: APIGatewayProxyEventV2) => Promise<InvokeResult>;
 
 export interface LocalHttpApi {
   url: string;
@@ -11,8 +16,24 @@ export interface LocalHttpApi {
   close(): Promise<void>;
 }
 
-/** Bytes accepted before the body is even handed to a handler (API Gateway's own limit is 10 MB). */
-const HARD_BODY_LIMIT = 10 * 1024 * 1024;
+export interface HttpApiOptions {
+  port: number;
+  host: string;
+  /** serverless.yml's httpApi routes. `fn` (in-process handlers) is the old way, used only when `invoke` is not given. */
+  routes: Array<HttpRoute & { fn?: Handler }>;
+  /** How a route's function runs: normally the local Lambda service. */
+  invoke?: Invoke;
+  /** Local-only routes, tried first; true = answered. */
+  extra?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** API Gateway's integration timeout (30 s, its maximum); tests shorten it. */
+  integrationTimeoutMs?: number;
+}
+
+/** API Gateway HTTP API quotas (http-api-quotas.html): payload 10 MB; request line + headers 10,240 bytes. */
+export const GATEWAY_LIMITS = { bodyBytes: 10 * 1024 * 1024, requestLineAndHeadersBytes: 10_240 } as const;
+
+/** A body this far past the limit is not read any further: the connection is closed. */
+const DISCARD_AT_MOST = 64 * 1024 * 1024;
 
 /** `/runs/{pgroup}/{run_number}` against a path -> the parameters, or undefined if it does not match. */
 function matchPath(template: string, path: string): Record<string, string> | undefined {
@@ -33,23 +54,91 @@ function matchPath(template: string, path: string): Record<string, string> | und
   return params;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers }).end(text);
+}
+
+/** API Gateway's own answers (not the function's). */
+const gateway = {
+  internalError: (res: ServerResponse, id: string) => json(res, 500, { message: 'Internal Server Error' }, { 'apigw-requestid': id }),
+  unavailable: (res: ServerResponse, id: string) => json(res, 503, { message: 'Service Unavailable' }, { 'apigw-requestid': id }),
+  tooLarge: (res: ServerResponse, id: string) => json(res, 413, { message: 'Request Entity Too Large' }, { 'apigw-requestid': id, connection: 'close' }),
+  headersTooLarge: (res: ServerResponse, id: string) => json(res, 431, { message: 'Request Header Fields Too Large' }, { 'apigw-requestid': id, connection: 'close' }),
+};
+
+/** Request line + every header's name and value, in bytes (the quota names the values; names are counted too, to be safe). */
+function requestHeadBytes(req: IncomingMessage): number {
+  let bytes = Buffer.byteLength(`${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`);
+  for (const part of req.rawHeaders) bytes += Buffer.byteLength(part);
+  return bytes;
 }
 
 /**
- * API Gateway (HTTP API, payload 2.0) in front of the same handlers Lambda
- * runs. The source address is the socket's peer, as API Gateway reports the
- * TCP peer: an X-Forwarded-For header is passed along but never trusted.
+ * What API Gateway makes of a function's result (payload format 2.0): a
+ * result with `statusCode` is the response (headers, cookies -> set-cookie,
+ * body, isBase64Encoded); anything else is a 200 JSON body (a string as is,
+ * another value as its JSON). A malformed result is a 500.
  */
-export async function startHttpApi(options: {
-  port: number;
-  host: string;
-  routes: Array<HttpRoute & { fn: Handler }>;
-  extra?: (req: IncomingMessage, res: ServerResponse) => boolean;
-}): Promise<LocalHttpApi> {
-  const server = createServer(async (req, res) => {
+export function responseFromResult(result: unknown): { status: number; headers: Record<string, string | string[]>; body: Buffer } | undefined {
+  if (typeof result === 'object' && result !== null && !Array.isArray(result) && 'statusCode' in result) {
+    const r = result as Record<string, unknown>;
+    const status = r.statusCode;
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return undefined;
+    if (r.body !== undefined && r.body !== null && typeof r.body !== 'string') return undefined;
+    if (r.headers !== undefined && (typeof r.headers !== 'object' || r.headers === null)) return undefined;
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries((r.headers ?? {}) as Record<string, unknown>)) {
+      if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
+    }
+    if (Array.isArray(r.cookies) && r.cookies.length) headers['set-cookie'] = r.cookies.map(String);
+    const text = (r.body as string | undefined) ?? '';
+    return { status, headers, body: r.isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text) };
+  }
+  const text = typeof result === 'string' ? result : JSON.stringify(result);
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(text) };
+}
+
+/** Before the Lambda service: call the handlers in this process, with the result's JSON round trip a real invoke has. */
+function inProcess(routes: HttpApiOptions['routes']): Invoke {
+  return async (functionName, event) => {
+    const fn = routes.find((r) => r.functionName === functionName)?.fn;
+    if (!fn) throw new Error(`no handler for function ${functionName}`);
     try {
+      const result = await fn(event, { functionName });
+      return { requestId: event.requestContext.requestId, payload: JSON.parse(JSON.stringify(result ?? null)) as unknown };
+    } catch (error) {
+      const e = error as Error;
+      return { requestId: event.requestContext.requestId, functionError: 'Unhandled', payload: { errorType: e?.name ?? typeof error, errorMessage: e?.message ?? String(error) } };
+    }
+  };
+}
+
+/**
+ * API Gateway (HTTP API, payload 2.0) in front of the functions. It only
+ * routes: builds the event, invokes the route's function, maps the answer.
+ * The source address is the socket's peer, as API Gateway reports the TCP
+ * peer: an X-Forwarded-For header is passed along but never trusted.
+ *
+ * Gateway answers, as API Gateway gives them: a function error (any
+ * errorType, Sandbox.Timedout included) -> 500 `{"message":"Internal Server
+ * Error"}`; no answer within the integration timeout -> 503 `{"message":
+ * "Service Unavailable"}` (the invocation goes on, as on AWS); a body over
+ * 10 MB, or an event over Lambda's 6 MB request limit -> 413 `{"message":
+ * "Request Entity Too Large"}`; request line + headers over 10,240 bytes ->
+ * 431 `{"message":"Request Header Fields Too Large"}` (the quota is
+ * documented, the status is not: 431 is what callers report seeing).
+ */
+export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpApi> {
+  const invoke = options.invoke ?? inProcess(options.routes);
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? 30_000;
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, async (req, res) => {
+    const requestId = randomUUID();
+    try {
+      if (requestHeadBytes(req) > GATEWAY_LIMITS.requestLineAndHeadersBytes) {
+        req.resume();
+        return gateway.headersTooLarge(res, requestId);
+      }
       const url = new URL(req.url ?? '/', 'http://local');
       if (options.extra?.(req, res)) return;
       const matching = options.routes.map((r) => ({ r, params: matchPath(r.path, url.pathname) })).filter((m) => m.params !== undefined);
@@ -66,9 +155,10 @@ export async function startHttpApi(options: {
       let size = 0;
       for await (const chunk of req) {
         size += (chunk as Buffer).length;
-        if (size > HARD_BODY_LIMIT) return json(res, 413, { status: 'failed', message: `request body too large (more than ${HARD_BODY_LIMIT} bytes)` });
-        chunks.push(chunk as Buffer);
+        if (size <= GATEWAY_LIMITS.bodyBytes) chunks.push(chunk as Buffer);
+        else if (size > GATEWAY_LIMITS.bodyBytes + DISCARD_AT_MOST) break;
       }
+      if (size > GATEWAY_LIMITS.bodyBytes) return gateway.tooLarge(res, requestId);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
       const query: Record<string, string> = {};
@@ -86,17 +176,24 @@ export async function startHttpApi(options: {
         requestContext: {
           accountId: 'local', apiId: 'local', domainName: 'localhost', domainPrefix: 'localhost',
           http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp, userAgent: headers['user-agent'] ?? '' },
-          requestId: crypto.randomUUID(), routeKey: `${route.method} ${route.path}`, stage: '$default',
+          requestId, routeKey: `${route.method} ${route.path}`, stage: '$default',
           time: new Date().toUTCString(), timeEpoch: Date.now(),
         },
         ...(chunks.length ? { body } : {}),
         isBase64Encoded: false,
       };
-      const result = await route.fn(event, { functionName: route.functionName });
-      res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>).end(result.body ?? '');
-    } catch (error) {
-      // The handlers map every error themselves; this only guards the emulator.
-      if (!res.headersSent) json(res, 503, { status: 'failed', message: `local API gateway error: ${(error as Error).message}` });
+      const answer = await withTimeout(invoke(route.functionName, event), integrationTimeoutMs);
+      if (answer === 'timeout') return gateway.unavailable(res, requestId);
+      if (answer instanceof Error) {
+        // Lambda refused the invoke itself: over its 6 MB request limit, or a configuration fault.
+        return answer.name === 'RequestEntityTooLargeException' ? gateway.tooLarge(res, requestId) : gateway.internalError(res, requestId);
+      }
+      if (answer.functionError) return gateway.internalError(res, requestId);
+      const response = responseFromResult(answer.payload);
+      if (!response) return gateway.internalError(res, requestId);
+      res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.length), 'apigw-requestid': requestId }).end(response.body);
+    } catch {
+      if (!res.headersSent) gateway.internalError(res, requestId);
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -110,4 +207,16 @@ export async function startHttpApi(options: {
     server,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
+}
+
+/** The invocation's answer, its refusal (an Error), or 'timeout'; a late answer is dropped (the invocation itself runs on). */
+async function withTimeout(invocation: Promise<InvokeResult>, ms: number): Promise<InvokeResult | Error | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = invocation.then((r) => r, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+  const expired = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), ms); });
+  try {
+    return await Promise.race([settled, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

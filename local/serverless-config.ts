@@ -24,7 +24,15 @@ export interface HttpRoute {
 }
 
 interface ServerlessYml {
-  functions: Record<string, { handler: string; events?: Array<{ httpApi?: { method: string; path: string } }> }>;
+  provider?: { timeout?: number; memorySize?: number; environment?: Record<string, unknown> };
+  custom?: { esbuild?: Record<string, unknown> };
+  functions: Record<string, {
+    handler: string;
+    timeout?: number;
+    memorySize?: number;
+    environment?: Record<string, unknown>;
+    events?: Array<{ httpApi?: { method: string; path: string } }>;
+  }>;
   stepFunctions: { stateMachines: Record<string, { definition: string }> };
 }
 
@@ -72,4 +80,61 @@ export function loadStateMachine(config: ServerlessYml, name: string, root = PRO
   };
   walk(definition.States as Record<string, Record<string, unknown>>);
   return { definition, taskFunctions };
+}
+
+/** A function of serverless.yml with the provider's defaults applied (Serverless Framework v3's own defaults: 6 s, 1024 MB). */
+export interface FunctionSettings {
+  functionName: string;
+  /** `functions/retrieve.handler`: the module path without extension, a dot, the export name. */
+  handler: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /**
+   * provider.environment overlaid with the function's own environment, as written in serverless.yml:
+   * CloudFormation functions (`!Ref`) stay objects and `${param:...}` stays text; the caller resolves them.
+   */
+  declaredEnvironment: Record<string, unknown>;
+}
+
+/**
+ * Every function's settings as deployed.
+ *
+ * @example functionSettings(loadServerlessYml()).find((f) => f.functionName === 'retrieveSource')
+ *   // { handler: 'functions/workflow/retrieve-source.handler', timeoutSeconds: 900, memoryMb: 2048, ... }
+ */
+export function functionSettings(config: ServerlessYml): FunctionSettings[] {
+  return Object.entries(config.functions).map(([functionName, fn]) => ({
+    functionName,
+    handler: fn.handler,
+    timeoutSeconds: fn.timeout ?? config.provider?.timeout ?? 6,
+    memoryMb: fn.memorySize ?? config.provider?.memorySize ?? 1024,
+    declaredEnvironment: { ...(config.provider?.environment ?? {}), ...(fn.environment ?? {}) },
+  }));
+}
+
+/**
+ * serverless-esbuild's build options: its defaults (bundle, node platform, `aws-sdk` excluded,
+ * i.e. external) under `custom.esbuild`, without the plugin's own keys (packager, installExtraArgs...),
+ * with `outputFileExtension` turned into esbuild's `outExtension`. Mirrors serverless-esbuild 1.57's bundle().
+ */
+export function esbuildOptions(config: ServerlessYml): Record<string, unknown> {
+  const pluginOnly = new Set([
+    'concurrency', 'zipConcurrency', 'exclude', 'nativeZip', 'packager', 'packagePath', 'watch', 'keepOutputDirectory',
+    'packagerOptions', 'installExtraArgs', 'outputFileExtension', 'outputBuildFolder', 'outputWorkFolder', 'nodeExternals',
+    'skipBuild', 'skipRebuild', 'skipBuildExcludeFns', 'stripEntryResolveExtensions', 'disposeContext', 'config',
+  ]);
+  const custom = config.custom?.esbuild ?? {};
+  const merged: Record<string, unknown> = { bundle: true, target: 'node18', platform: 'node', exclude: ['aws-sdk'], outputFileExtension: '.js', ...custom };
+  const asList = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+  const exclude = asList(merged.exclude);
+  const options: Record<string, unknown> = Object.fromEntries(Object.entries(merged).filter(([k]) => !pluginOnly.has(k)));
+  options.external = [...asList(merged.external), ...(exclude.includes('*') ? [] : exclude)];
+  if (merged.outputFileExtension !== '.js') options.outExtension = { '.js': merged.outputFileExtension };
+  return options;
+}
+
+/** The externals serverless-esbuild installs into the package (`custom.esbuild.external`); `exclude`d ones are left to the runtime. */
+export function packagedExternals(config: ServerlessYml): string[] {
+  const external = config.custom?.esbuild?.external;
+  return (Array.isArray(external) ? external : []).filter((x): x is string => typeof x === 'string');
 }
