@@ -251,7 +251,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         dynamodb: dynamo.endpoint,
         s3: s3.endpoint,
         stepfunctions: sfnServer.endpoint,
-        lambda: lambdaApi.url,
+        lambda: lambdaApi.endpoint,
         ...(buffers ? { dataBuffer: buffers.dataBufferUrl, imageBuffer: buffers.imageBufferUrl, archiver: buffers.archiverUrl, detectorBuffer: buffers.detectorBufferRoot } : {}),
       },
       close: closeAll,

@@ -20,7 +20,8 @@ export async function startTestStack(options: LocalStackOptions = {}, dirs?: { r
     dataRoot: join(root, 'data'),
     stateDir: join(root, 'state'),
     delays: { dataSeconds: 0, detectorSeconds: 0 },
-    retryIntervalMs: 10,
+    retryTimeScale: 0.001,
+    logSink: () => undefined,
     ...options,
   });
   const call = async (path: string, init: RequestInit) => {
