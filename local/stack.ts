@@ -109,7 +109,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   try {
     await mkdir(dataRoot, { recursive: true });
-    const { file: facilityFile, facility } = await ensureDemoFacility(stateDir, dataRoot, options.facility);
+    const { facility } = await ensureDemoFacility(stateDir, dataRoot, options.facility);
 
     const dynamo = await startDynamoDb({ port: options.ports?.dynamodb ?? 0, path: join(stateDir, 'dynamodb'), host });
     closers.push(dynamo.close);
@@ -147,7 +147,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       SFDAQ_BUCKET: BUCKET,
       SFDAQ_STATE_MACHINE_ARN: STATE_MACHINE_ARN,
       SFDAQ_DATA_ROOT: dataRoot,
-      SFDAQ_FACILITY_FILE: facilityFile,
+      // As on AWS, the facility travels in the functions' environment (the deployment's `facility` param).
+      SFDAQ_FACILITY: JSON.stringify(facility),
       SFDAQ_DATA_DELAY_SECONDS: String(delays.dataSeconds),
       SFDAQ_DETECTOR_DELAY_SECONDS: String(delays.detectorSeconds),
       SFDAQ_CLOCK_EPOCH_PULSE_ID: String(clockConfig.epochPulseId),
