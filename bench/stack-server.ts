@@ -10,9 +10,9 @@
  * waits in WaitForBuffer until the stack closes, so retrieval never competes
  * with acceptance for the CPU.
  *
- * Every step of the accept path is timed by wrapping the adapters of deps()
- * (the same cached object the handlers use): DynamoDB counter, filesystem
- * checks and the bookkeeping file, S3 puts, StartExecution.
+ * The accept path runs in the `retrieve` function's own processes (the local
+ * Lambda service), so its steps are not timed here; the stats report this
+ * process's CPU and event loop and the functions' cold starts.
  *
  * IPC: sends `{ type: 'ready', url, dataRoot }`; answers `{ type: 'stats' }`
  * with the step timings, event-loop delay and CPU since the last `reset`;
@@ -25,11 +25,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { deps } from '../lib/runtime/deps';
 import { startLocalStack } from '../local/stack';
 
 const [root = '.', pgroupCount = '10'] = process.argv.slice(2);
-process.env.SFDAQ_LOG_LEVEL = 'silent';
 const dataRoot = join(root, 'data');
 const pgroups = Array.from({ length: Number(pgroupCount) }, (_, i) => `p${10001 + i}`);
 for (const pgroup of pgroups) mkdirSync(join(dataRoot, 'alvra', 'data', pgroup, 'raw'), { recursive: true });
@@ -40,40 +38,23 @@ const stack = await startLocalStack({
   stateDir: join(root, 'state'),
   simulators: false,
   delays: { dataSeconds: 86_400, detectorSeconds: 86_400 },
+  env: { SFDAQ_LOG_LEVEL: 'silent' },
+  logSink: () => undefined,
 });
 
-/** Durations (ms) per step, since the last reset. */
-let samples = new Map<string, number[]>();
-const record = (step: string, ms: number) => {
-  let list = samples.get(step);
-  if (!list) samples.set(step, (list = []));
-  list.push(ms);
+/** Cold starts of the stack's function instances since the last reset (each function runs in its own processes). */
+let initBefore = new Map<string, number>();
+const coldStarts = () => {
+  const out: Record<string, number[]> = {};
+  for (const [fn, stats] of Object.entries(stack.lambda.stats().functions)) {
+    const fresh = stats.initMs.slice(initBefore.get(fn) ?? 0);
+    if (fresh.length) out[`Lambda cold start: ${fn}`] = fresh;
+  }
+  return out;
 };
-
-/** Replace obj[method] with a timed version; `label` may name the step after the call's arguments. */
-function time<T extends object>(obj: T, method: keyof T & string, step: string, label?: (args: unknown[]) => string): void {
-  const original = obj[method] as unknown as (...args: unknown[]) => Promise<unknown>;
-  if (typeof original !== 'function') return; // the adapter changed: its step is simply not timed
-  (obj as Record<string, unknown>)[method] = async function timed(this: unknown, ...args: unknown[]) {
-    const t0 = performance.now();
-    try {
-      return await original.apply(this, args);
-    } finally {
-      record(label ? label(args) : step, performance.now() - t0);
-    }
-  };
-}
-
-const d = deps();
-time(d.fs, 'checkPgroupWritable', 'fs: check pgroup writable (stat, mkdir .daq, access)');
-time(d.fs, 'isClosed', 'fs: CLOSED marker (lstat)');
-time(d.fs, 'outputDirectory', 'fs: output directory (symlink-safe walk)');
-time(d.counter, 'next', 'DynamoDB: UpdateItem ADD (run number)');
-time(d.counter, 'current', 'DynamoDB: GetItem (current run number)');
-time(d.fs, 'writeRunRecord', 'fs: write run_NNNNNN.json (atomic)');
-time(d.store, 'putRecord', 'S3: PutObject run record');
-time(d.store, 'putStatus', 'S3: PutObject status', (args) => `S3: PutObject status "${(args[0] as { state?: string }).state}"${(args[0] as { state?: string }).state === 'retrieving' ? ' (workflow Plan step)' : ''}`);
-time(d.workflow, 'start', 'Step Functions: StartExecution');
+const markCold = () => {
+  initBefore = new Map(Object.entries(stack.lambda.stats().functions).map(([fn, s]) => [fn, s.initMs.length]));
+};
 
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
@@ -106,7 +87,7 @@ process.on('message', (m: { type?: string; action?: 'start' | 'stop'; file?: str
   if (m.type === 'profile') {
     void profile(m.action ?? 'stop', m.file).then(() => process.send?.({ type: 'profile' }));
   } else if (m.type === 'reset') {
-    samples = new Map();
+    markCold();
     loop.reset();
     cpu0 = process.cpuUsage();
     t0 = performance.now();
@@ -119,7 +100,7 @@ process.on('message', (m: { type?: string; action?: 'start' | 'stop'; file?: str
       wall_s: wall,
       cpu_s: (cpu.user + cpu.system) / 1e6,
       event_loop_delay_ms: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
-      steps: Object.fromEntries([...samples].map(([step, list]) => [step, summary(list)])),
+      steps: Object.fromEntries(Object.entries(coldStarts()).map(([step, list]) => [step, summary(list)])),
       rss_mb: process.memoryUsage().rss / 2 ** 20,
     });
   } else if (m.type === 'stop') {

@@ -1,5 +1,6 @@
 import '../lib/runtime/polyfills';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -41,7 +42,7 @@ export interface LocalStackOptions {
   retryTimeScale?: number;
   /** Extra environment of every function (e.g. SFDAQ_RETRY_ATTEMPTS): configuration as a deployment would set it. */
   env?: Record<string, string>;
-  /** Execution environments per function at most (default 16). */
+  /** Execution environments per function at most (default: twice the cores). */
   maxInstancesPerFunction?: number;
   /** Waits before the 2 retries of an asynchronous invocation, ms (default: AWS's 60 s and 120 s). */
   asyncRetryDelaysMs?: number[];
@@ -174,7 +175,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dlqFile = join(stateDir, 'dead-letter-queue.jsonl');
     const lambda = new LocalLambdaService({
       functions: lambdaFunctions(bundles, functionSettings(serverless), (fn) => ({ ...stringsOf(fn.declaredEnvironment), ...env })),
-      maxInstancesPerFunction: options.maxInstancesPerFunction ?? 16,
+      // AWS would start an environment per concurrent event; this machine has a few cores, and a cold start
+      // costs ~0.3 s of CPU, so more environments than about two per core only slow everything down.
+      maxInstancesPerFunction: options.maxInstancesPerFunction ?? Math.max(2, availableParallelism() * 2),
       logSink: options.logSink ?? printLines,
       async: { dlqFile, ...(options.asyncRetryDelaysMs ? { retryDelaysMs: options.asyncRetryDelaysMs } : {}) },
     });

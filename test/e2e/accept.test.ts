@@ -157,10 +157,8 @@ describe('POST /retrieve_from_buffers (accept path, end to end over HTTP)', () =
   });
 
   test('if the workflow cannot be started, the run is recorded as failed with the reason', async () => {
-    const saved = process.env.AWS_ENDPOINT_URL_SFN;
-    const { resetDeps } = await import('../../lib/runtime/deps');
-    process.env.AWS_ENDPOINT_URL_SFN = 'http://127.0.0.1:9'; // nothing listens on the discard port
-    resetDeps();
+    // A deployment whose Step Functions endpoint is unreachable (nothing listens on the discard port).
+    await stack.lambda.updateFunctionConfiguration('retrieve', { environment: { ...stack.env, AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9', SFDAQ_AWS_MAX_ATTEMPTS: '1' } });
     try {
       const { json } = await stack.post('/retrieve_from_buffers', seedRequest());
       expect(json.status).toBe('failed');
@@ -168,8 +166,7 @@ describe('POST /retrieve_from_buffers (accept path, end to end over HTTP)', () =
       const label = `run_${String(json.run_number).padStart(6, '0')}`;
       expect(await s3Object(`runs/alvra/p12345/${label}.status.json`)).toMatchObject({ state: 'failed', reason: expect.stringMatching(/workflow could not be started/) });
     } finally {
-      process.env.AWS_ENDPOINT_URL_SFN = saved;
-      resetDeps();
+      await stack.lambda.updateFunctionConfiguration('retrieve', { environment: stack.env });
     }
   });
 });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { waitForRun } from '../helpers/runs';
 import { acceptWithKey, type IdempotentDeps } from '../../lib/core/idempotency';
-import { deps as runtimeDeps, resetDeps } from '../../lib/runtime/deps';
+import type { App } from '../../lib/runtime/app';
 import { Client, pool } from './support/http';
 
 
@@ -128,8 +128,8 @@ describe('Idempotency-Key over HTTP', () => {
 
   test('keys expire after SFDAQ_IDEMPOTENCY_TTL_SECONDS: then the same key is a new request', async () => {
     await newPgroup('p20007');
-    process.env.SFDAQ_IDEMPOTENCY_TTL_SECONDS = '1';
-    resetDeps();
+    // A deployment's configuration change: new execution environments of `retrieve` see it.
+    await stack.lambda.updateFunctionConfiguration('retrieve', { environment: { ...stack.lambda.configuration('retrieve').environment, SFDAQ_IDEMPOTENCY_TTL_SECONDS: '1' } });
     try {
       const key = randomUUID();
       expect((await client.post('/retrieve_from_buffers', body('p20007'), { 'idempotency-key': key })).json!.run_number).toBe(1);
@@ -140,20 +140,20 @@ describe('Idempotency-Key over HTTP', () => {
       await new Promise((r) => setTimeout(r, 2_100));
       expect((await client.post('/retrieve_from_buffers', body('p20007', { note: 'other' }), { 'idempotency-key': key })).json!.run_number).toBe(3);
     } finally {
-      delete process.env.SFDAQ_IDEMPOTENCY_TTL_SECONDS;
-      resetDeps();
+      await stack.lambda.updateFunctionConfiguration('retrieve', { environment: stack.env });
     }
   });
 
   test('a retry while the first is still being handled waits for its answer, or gets 409 + Retry-After', async () => {
     await newPgroup('p20008');
-    process.env.SFDAQ_IDEMPOTENCY_WAIT_SECONDS = '1';
-    resetDeps();
-    const gate = holdAt('appendScanInfo');
+    await stack.lambda.updateFunctionConfiguration('retrieve', { environment: { ...stack.env, SFDAQ_IDEMPOTENCY_WAIT_SECONDS: '1' } });
+    // The first request is handled here, slowed down at its scan step; the retry goes to a Lambda instance.
+    const app = stack.app();
+    const gate = holdAt(app, 'appendScanInfo');
     try {
       const key = randomUUID();
       const request = body('p20008', { scan_info: { scan_name: 'slow' } });
-      const first = client.post('/retrieve_from_buffers', request, { 'idempotency-key': key });
+      const first = acceptWithKey(request as never, { sourceIp: '127.0.0.1' }, key, app);
       await gate.reached;
       const early = await client.post('/retrieve_from_buffers', request, { 'idempotency-key': key });
       expect(early.status).toBe(409);
@@ -161,19 +161,19 @@ describe('Idempotency-Key over HTTP', () => {
       expect(early.json).toMatchObject({ status: 'failed', field: 'Idempotency-Key', message: expect.stringMatching(/still being handled/) });
       gate.release();
       const answered = await first;
-      expect((await client.post('/retrieve_from_buffers', request, { 'idempotency-key': key })).text).toBe(answered.text);
+      const again = await client.post('/retrieve_from_buffers', request, { 'idempotency-key': key });
+      expect(again.json).toMatchObject({ status: 'ok', run_number: answered.runNumber, files: Object.values(answered.files) });
       expect(await current('p20008')).toBe(1);
     } finally {
       gate.restore();
-      delete process.env.SFDAQ_IDEMPOTENCY_WAIT_SECONDS;
-      resetDeps();
+      await stack.lambda.updateFunctionConfiguration('retrieve', { environment: stack.env });
     }
   });
 });
 
-/** Pause the live deps' `fs.<method>` until released (a slow request, not a dead one). */
-function holdAt(method: 'appendScanInfo') {
-  const fs = runtimeDeps().fs;
+/** Pause a broker's `fs.<method>` until released (a slow request, not a dead one). */
+function holdAt(app: App, method: 'appendScanInfo') {
+  const fs = app.fs;
   const original = fs[method].bind(fs);
   let release!: () => void;
   let reached!: () => void;
@@ -200,9 +200,9 @@ const CRASH_POINTS = [
 ] as const;
 type CrashPoint = (typeof CRASH_POINTS)[number];
 
-/** The live deps with one step that, once done, never returns: the request's process is gone from there on. */
+/** A broker on the stack's services with one step that, once done, never returns: the request's process is gone from there on. */
 function crashingAfter(point: CrashPoint, leaseSeconds: number): IdempotentDeps {
-  const live = runtimeDeps();
+  const live = stack.app();
   const never = new Promise<never>(() => undefined);
   const after = <T extends object>(target: T, method: string): T =>
     new Proxy(target, {
@@ -270,7 +270,7 @@ describe('crash windows: a request that stops for good after any step', () => {
     await newPgroup(pgroup);
     const key = randomUUID();
     const request = body(pgroup);
-    const live = runtimeDeps();
+    const live = stack.app();
     // The first attempt stalls between claiming the key and taking a number, longer than its 1 s lease.
     let resume!: () => void;
     const stalled = new Promise<void>((r) => (resume = r));

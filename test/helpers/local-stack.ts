@@ -22,7 +22,9 @@ export async function startTestStack(options: LocalStackOptions = {}, dirs?: { r
     delays: { dataSeconds: 0, detectorSeconds: 0 },
     retryTimeScale: 0.001,
     logSink: () => undefined,
+    asyncRetryDelaysMs: [50, 100],
     ...options,
+    env: { SFDAQ_LOG_LEVEL: 'silent', ...options.env },
   });
   const call = async (path: string, init: RequestInit) => {
     const res = await fetch(`${stack.url}${path}`, init);
