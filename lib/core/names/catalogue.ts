@@ -124,7 +124,7 @@ export class CachedCatalogue implements NameCatalogue {
         this.snapshot = { index, fetchedAtMs: this.options.now() };
         this.failure = undefined;
       } catch (error) {
-        this.failure = { why: describe(error), atMs: this.options.now() };
+        this.failure = { why: describe(error, this.buffer), atMs: this.options.now() };
       } finally {
         this.inflight = undefined;
       }
@@ -133,9 +133,11 @@ export class CachedCatalogue implements NameCatalogue {
   }
 }
 
-function describe(error: unknown): string {
-  const e = error as Error & { cause?: { code?: string } };
-  if (e?.name === 'TimeoutError') return 'the name list took too long';
+/** A loader's error as a note says it (fetch hides the reason in `cause`). */
+function describe(error: unknown, buffer: string): string {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `the ${buffer}'s name list took too long`;
+  if (e?.cause?.code) return `cannot reach the ${buffer} (${e.cause.code})`;
   return e?.message ?? String(error);
 }
 
