@@ -105,9 +105,9 @@ export class BrokerClient {
       const last = await this.currentRunNumber(pgroup).then((r) => r.run_number, () => undefined);
       if (last === undefined) throw error;
       if (runNumber <= last) {
-        throw new RunWithoutRetrieval(`run ${runNumber} of ${pgroup} was taken by advance_run_number and has no retrieval (the pgroup's last run is ${last})`, runNumber);
+        throw new RunWithoutRetrieval(`run ${runNumber} of pgroup ${pgroup} was taken by advance_run_number and has no retrieval (the pgroup's last run is ${last})`, runNumber);
       }
-      throw new BrokerRefused(`run ${runNumber} of ${pgroup} does not exist yet: the pgroup's last run is ${last}`, 'run_number');
+      throw new BrokerRefused(`run ${runNumber} of pgroup ${pgroup} does not exist (yet: the pgroup's last run is ${last})`, 'run_number');
     }
   }
 

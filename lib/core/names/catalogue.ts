@@ -119,8 +119,11 @@ export class CachedCatalogue implements NameCatalogue {
     this.inflight ??= (async () => {
       try {
         const names = await this.options.load(AbortSignal.timeout(this.options.loadTimeoutMs));
-        const index = new NameIndex(names);
+        let index = new NameIndex(names);
         if (index.size === 0) throw new Error(`the ${this.buffer} listed no names at all`);
+        // Usually nothing changed: keep the old index, and with it the suggestion index it may have built.
+        const old = this.snapshot?.index;
+        if (old && old.size === index.size && index.all().every((n) => old.has(n))) index = old;
         this.snapshot = { index, fetchedAtMs: this.options.now() };
         this.failure = undefined;
       } catch (error) {

@@ -143,8 +143,9 @@ function describeUnknown(u: UnknownName, catalogues: NameCatalogues): string {
 
 function refusalMessage(unknown: UnknownName[], catalogues: NameCatalogues, listed: number): string {
   const anyway = 'To retrieve unknown names anyway (they will have no data), send "allow_unknown_channels": true.';
-  if (unknown.length === 1) return `${describeUnknown(unknown[0]!, catalogues)}. ${anyway}`;
+  const sentence = (text: string) => (/[.?]$/.test(text) ? text : `${text}.`);
+  if (unknown.length === 1) return `${sentence(describeUnknown(unknown[0]!, catalogues))} ${anyway}`;
   const shown = unknown.slice(0, listed).map((u) => describeUnknown(u, catalogues));
   const more = unknown.length > listed ? `; and ${unknown.length - listed} more (${unknown.slice(listed, listed + 10).map((u) => u.field).join(', ')}${unknown.length > listed + 10 ? ', ...' : ''})` : '';
-  return `${unknown.length} names are not known to the buffers: ${shown.join('; ')}${more}. ${anyway}`;
+  return `${sentence(`${unknown.length} names are not known to the buffers: ${shown.join('; ')}${more}`)} ${anyway}`;
 }
