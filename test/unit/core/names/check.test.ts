@@ -64,3 +64,12 @@ describe('checking the names of a request', () => {
     expect(await checkNames({ channels_list: ['ANY'] }, {})).toEqual({ unknown: [], notes: [] });
   });
 });
+
+describe('wiring', () => {
+  test('the request body as the accept path holds it goes in as is', async () => {
+    const body: import('../../../../lib/schemas/retrieve-request').RetrieveRequestBody = { pgroup: 'p12345', start_pulseid: 1, stop_pulseid: 2, channels_list: ['NOPE'], allow_unknown_channels: true };
+    const check = await checkNames(body, catalogues());
+    expect(check.refusal).toBeUndefined();
+    expect(check.unknown.map((u) => u.name)).toEqual(['NOPE']);
+  });
+});
