@@ -48,6 +48,11 @@ export interface CachedCatalogueOptions {
   failureBackoffMs?: number;
   /** A fetch's own limit, ms (default 30 s): it may outlive the budget and fill the cache for the next request. */
   loadTimeoutMs?: number;
+  /**
+   * Build the suggestion index right after a new list arrived (in the background, ~0.2 s of
+   * CPU for 100,000 names) instead of at the first unknown name, which then pays it. Default false.
+   */
+  prepareSuggestions?: boolean;
   /** The clock, ms since 1970 (tests pass their own). */
   now?: () => number;
 }
@@ -83,6 +88,7 @@ export class CachedCatalogue implements NameCatalogue {
       maxStaleMs: options.maxStaleMs ?? 60 * 60_000,
       failureBackoffMs: options.failureBackoffMs ?? 10_000,
       loadTimeoutMs: options.loadTimeoutMs ?? 30_000,
+      prepareSuggestions: options.prepareSuggestions ?? false,
       now: options.now ?? Date.now,
     };
   }
@@ -126,6 +132,7 @@ export class CachedCatalogue implements NameCatalogue {
         if (old && old.size === index.size && index.all().every((n) => old.has(n))) index = old;
         this.snapshot = { index, fetchedAtMs: this.options.now() };
         this.failure = undefined;
+        if (this.options.prepareSuggestions) setImmediate(() => index.prepare()).unref();
       } catch (error) {
         this.failure = { why: describe(error, this.buffer), atMs: this.options.now() };
       } finally {
