@@ -8,6 +8,8 @@ export const DEFAULT_BROKER = 'http://localhost:10002';
 export interface Context {
   io: Io;
   values: Values;
+  /** The command's positional argument(s), e.g. the PATTERN of `sfdaq channels`. */
+  args: string[];
   client: BrokerClient;
   /** --json: print the broker's answers as JSON lines on stdout. */
   json: boolean;
@@ -19,7 +21,7 @@ export interface Context {
   note(text: string): void;
 }
 
-export function makeContext(io: Io, values: Values): Context {
+export function makeContext(io: Io, values: Values, args: string[] = []): Context {
   const broker = stringOption(values, 'broker') ?? io.env.SFDAQ_BROKER ?? DEFAULT_BROKER;
   const apiKey = stringOption(values, 'api-key') ?? io.env.SFDAQ_API_KEY;
   const timeout = secondsOption(values, 'timeout');
@@ -32,6 +34,7 @@ export function makeContext(io: Io, values: Values): Context {
   return {
     io,
     values,
+    args,
     client,
     json: values.json === true,
     progress: io.stderr.isTTY === true && values['no-progress'] !== true,

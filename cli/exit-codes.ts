@@ -19,6 +19,8 @@ export const EXIT = {
   failed: 5,
   /** The run is not finished yet (status without --wait, or --wait-timeout passed). */
   notFinished: 6,
+  /** A confirmation was not given (sfdaq close: the pgroup was not typed as asked); nothing was sent. */
+  notConfirmed: 7,
   /** A bug in sfdaq itself. */
   internal: 70,
   /** Ctrl-C: stopped, pulses discarded, nothing sent. */

@@ -1,4 +1,5 @@
-import { BrokerProtocolError, BrokerRefused, BrokerUnavailable, InputFileError } from '../lib/client';
+import { BrokerProtocolError, BrokerRefused, BrokerUnavailable, InputFileError, RunWithoutRetrieval } from '../lib/client';
+import { channelsCommand } from './commands/channels';
 import { advanceRunCommand, closeCommand, currentRunCommand } from './commands/pgroup';
 import { retrieveCommand } from './commands/retrieve';
 import { runCommand } from './commands/run';
@@ -30,6 +31,14 @@ const COMMANDS: Command[] = [
   { name: 'current-run', summary: "print the pgroup's last run number", action: currentRunCommand, usage: 'sfdaq current-run -p p12345', options: ['pgroup'], required: ['pgroup'] },
   { name: 'advance-run', summary: 'take the next run number without retrieving; print it', action: advanceRunCommand, usage: 'sfdaq advance-run -p p12345', options: ['pgroup'], required: ['pgroup'] },
   { name: 'close', summary: 'close the pgroup for writing, for good', action: closeCommand, usage: 'sfdaq close -p p12345 [--yes]', options: ['pgroup', 'yes'], required: ['pgroup'] },
+  {
+    name: 'channels', summary: 'BS channels and cameras the buffers know matching PATTERN (* and ? or a part of the name)', action: channelsCommand(['bs', 'camera']),
+    usage: "sfdaq channels PATTERN [--limit N]    e.g. sfdaq channels 'SARFE10-PBPG050:*' >> channels.txt", options: ['limit'], required: [], argument: 'PATTERN',
+  },
+  {
+    name: 'pvs', summary: 'EPICS PVs the archiver archives matching PATTERN', action: channelsCommand(['pv']),
+    usage: "sfdaq pvs PATTERN [--limit N]         e.g. sfdaq pvs '*:PRESSURE' >> pvs.txt", options: ['limit'], required: [], argument: 'PATTERN',
+  },
 ];
 
 /**
@@ -47,20 +56,21 @@ export async function main(argv: string[], io: Io = processIo()): Promise<ExitCo
     return code;
   };
   try {
-    const { command, values } = parseCommandLine(argv, COMMANDS);
+    const { command, values, args } = parseCommandLine(argv, COMMANDS);
     json = values.json === true;
     commandName = command?.name;
     if (!command || values.help) {
       io.stdout.write(`${helpText(COMMANDS, command)}\n`);
       return command || values.help ? EXIT.ok : EXIT.usage;
     }
-    return await (command as Command).action(makeContext(io, values));
+    return await (command as Command).action(makeContext(io, values, args));
   } catch (error) {
     if (error instanceof UsageError) {
       const command = error.command ?? commandName;
       return fail(EXIT.usage, `${error.message}\n(see 'sfdaq ${command ? `${command} ` : ''}--help')`);
     }
     if (error instanceof InputFileError) return fail(EXIT.usage, error.message, { file: error.file });
+    if (error instanceof RunWithoutRetrieval) return fail(EXIT.refused, error.message, { field: 'run_number', run_number: error.runNumber });
     if (error instanceof BrokerRefused) {
       const extra = { ...(error.field ? { field: error.field } : {}), ...(error.runNumber !== undefined ? { run_number: error.runNumber } : {}) };
       return fail(EXIT.refused, `the broker refused: ${error.message}`, extra);

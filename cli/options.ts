@@ -33,7 +33,7 @@ const OPTIONS = {
   wait: { type: 'boolean', short: 'w', help: 'follow the run until it is finished, with a progress bar' },
   interval: { type: 'string', help: 'seconds between status polls with --wait (default 1)', arg: 'S' },
   'wait-timeout': { type: 'string', help: 'give up waiting after this many seconds (exit 6)', arg: 'S' },
-  limit: { type: 'string', help: 'at most this many latest runs (default 100, at most 1000)', arg: 'N' },
+  limit: { type: 'string', help: 'at most N: the latest runs, or names found (default 100, at most 1000)', arg: 'N' },
   yes: { type: 'boolean', short: 'y', help: 'do not ask for confirmation' },
   // daq_client.py spellings
   start_pulseid: { type: 'string', help: '', arg: 'N' },
@@ -62,6 +62,8 @@ export interface CommandSpec {
   usage: string;
   options: OptionName[];
   required: OptionName[];
+  /** A positional argument the command takes (e.g. PATTERN), required when named. */
+  argument?: string;
 }
 
 // parseArgs takes only type and short; the help lines stay here.
@@ -76,7 +78,7 @@ export type Values = Partial<Record<OptionName, string | boolean>>;
  * into their modern names. Unknown options, options the command does not
  * take, and missing required ones are UsageErrors that say what to do.
  */
-export function parseCommandLine(argv: string[], commands: CommandSpec[]): { command: CommandSpec | undefined; values: Values } {
+export function parseCommandLine(argv: string[], commands: CommandSpec[]): { command: CommandSpec | undefined; values: Values; args: string[] } {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options: PARSE_OPTIONS, allowPositionals: true, strict: true });
@@ -94,9 +96,11 @@ export function parseCommandLine(argv: string[], commands: CommandSpec[]): { com
     values[modern] = value;
     spelled[modern] = key;
   }
-  if (!command) return { command: undefined, values };
-  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`, command.name);
-  if (values.help) return { command, values };
+  if (!command) return { command: undefined, values, args: [] };
+  const takes = command.argument ? 1 : 0;
+  if (extra.length > takes) throw new UsageError(`unexpected argument ${JSON.stringify(extra[takes])}`, command.name);
+  if (values.help) return { command, values, args: extra };
+  if (command.argument && extra.length === 0) throw new UsageError(`${command.name} needs ${command.argument}`, command.name);
   for (const key of Object.keys(values) as OptionName[]) {
     if (!GLOBAL.includes(key) && !command.options.includes(key)) throw new UsageError(`${command.name} does not take --${key}`, command.name);
   }
@@ -104,7 +108,7 @@ export function parseCommandLine(argv: string[], commands: CommandSpec[]): { com
     const option = OPTIONS[key];
     if (values[key] === undefined) throw new UsageError(`${command.name} needs --${key}${'arg' in option ? ` ${option.arg}` : ''}`, command.name);
   }
-  return { command, values };
+  return { command, values, args: extra };
 }
 
 /** Help for one command, or the overview. */
@@ -128,7 +132,8 @@ export function helpText(commands: CommandSpec[], command?: CommandSpec): string
       ...GLOBAL.map(line),
       '',
       "'sfdaq <command> --help' for a command's options. Exit codes: 0 ok, 1 refused, 2 usage,",
-      '3 broker unreachable, 4 run done with problems, 5 run failed, 6 not finished, 130 interrupted.',
+      '3 broker unreachable, 4 run done with problems, 5 run failed, 6 not finished, 7 not confirmed,',
+      '130 interrupted.',
     ].join('\n');
   }
   return [

@@ -35,7 +35,7 @@ export async function closeCommand(ctx: Context): Promise<ExitCode> {
     rl.close();
     if (answer.trim() !== pgroup) {
       ctx.note(`not closed: ${pgroup} was not typed`);
-      return EXIT.interrupted;
+      return EXIT.notConfirmed;
     }
   }
   const reply = await ctx.client.closePgroup(pgroup);

@@ -1,5 +1,6 @@
-import { BrokerProtocolError, BrokerRefused, BrokerUnavailable } from './errors';
-import type { CloseReply, RetrieveReply, RetrieveRequest, RunListReply, RunNumberReply, RunStatusReply } from './types';
+import { randomUUID } from 'node:crypto';
+import { BrokerProtocolError, BrokerRefused, BrokerUnavailable, RunWithoutRetrieval } from './errors';
+import type { ChannelsReply, CloseReply, NameKind, RetrieveReply, RetrieveRequest, RunListReply, RunNumberReply, RunStatusReply } from './types';
 
 export interface BrokerClientOptions {
   /** The broker's address, e.g. `http://localhost:10002` (a trailing slash is fine). */
@@ -44,9 +45,30 @@ export class BrokerClient {
     this.fetchFn = options.fetch ?? fetch;
   }
 
-  /** POST /retrieve_from_buffers: accept the request, answer the run number. */
-  retrieve(request: RetrieveRequest): Promise<RetrieveReply> {
-    return this.call('POST', '/retrieve_from_buffers', request);
+  /**
+   * POST /retrieve_from_buffers: accept the request, answer the run number.
+   * Sends an `Idempotency-Key` (a new UUID unless given) and, when the answer
+   * is lost (a timeout, a connection reset), sends the request once more with
+   * the same key: the broker answers the first run again, never a second run.
+   */
+  retrieve(request: RetrieveRequest, options: { idempotencyKey?: string } = {}): Promise<RetrieveReply> {
+    const key = options.idempotencyKey ?? randomUUID();
+    return this.call('POST', '/retrieve_from_buffers', request, { headers: { 'idempotency-key': key }, retryLostAnswer: true });
+  }
+
+  /**
+   * GET /channels?search=PATTERN: the names the buffers know matching PATTERN
+   * (`*`, `?`: a GLOB over the whole name; otherwise a substring; case-insensitive),
+   * by default BS channels and cameras; `kinds: ['pv']` for EPICS PVs.
+   *
+   * @example (await broker.channels('TIFALL')).channels // [{ name: 'SAR-CVME-TIFALL4:EvtSet', kind: 'bs', backend: 'sf-databuffer' }, ...]
+   */
+  channels(pattern: string, options: { kinds?: readonly NameKind[]; limit?: number } = {}): Promise<ChannelsReply> {
+    if (pattern.trim() === '') throw new RangeError('the search pattern is empty');
+    const params = new URLSearchParams({ search: pattern });
+    if (options.kinds && options.kinds.length > 0) params.set('kind', options.kinds.join(','));
+    if (options.limit !== undefined) params.set('limit', String(options.limit));
+    return this.call('GET', `/channels?${params.toString()}`);
   }
 
   /** GET /get_current_run_number: the pgroup's last run number (0 before the first). */
@@ -64,10 +86,29 @@ export class BrokerClient {
     return this.call('POST', '/close_pgroup_writing', { pgroup: checkPgroup(pgroup) });
   }
 
-  /** GET /runs/{pgroup}/{run_number}: the run's state, its sources and their check. */
+  /**
+   * GET /runs/{pgroup}/{run_number}: the run's state, its sources and their check.
+   * A run number with no run behind it is refused; the refusal then says
+   * whether the number was taken without a retrieval (RunWithoutRetrieval:
+   * advance_run_number) or is not taken yet (the pgroup's last run named).
+   */
   runStatus(pgroup: string, runNumber: number): Promise<RunStatusReply> {
     if (!Number.isInteger(runNumber) || runNumber < 1) throw new RangeError(`run number must be a positive integer, not ${runNumber}`);
-    return this.call('GET', `/runs/${encodeURIComponent(checkPgroup(pgroup))}/${runNumber}`);
+    return this.statusOf(checkPgroup(pgroup), runNumber);
+  }
+
+  private async statusOf(pgroup: string, runNumber: number): Promise<RunStatusReply> {
+    try {
+      return await this.call<RunStatusReply>('GET', `/runs/${encodeURIComponent(pgroup)}/${runNumber}`);
+    } catch (error) {
+      if (!(error instanceof BrokerRefused) || error.field !== 'run_number' || error instanceof RunWithoutRetrieval) throw error;
+      const last = await this.currentRunNumber(pgroup).then((r) => r.run_number, () => undefined);
+      if (last === undefined) throw error;
+      if (runNumber <= last) {
+        throw new RunWithoutRetrieval(`run ${runNumber} of pgroup ${pgroup} was taken by advance_run_number and has no retrieval (the pgroup's last run is ${last})`, runNumber);
+      }
+      throw new BrokerRefused(`run ${runNumber} of pgroup ${pgroup} does not exist (yet: the pgroup's last run is ${last})`, 'run_number');
+    }
   }
 
   /** GET /runs/{pgroup}: the pgroup's latest runs (`limit`, default 100 on the broker), in run order. */
@@ -76,24 +117,38 @@ export class BrokerClient {
     return this.call('GET', `/runs/${encodeURIComponent(checkPgroup(pgroup))}${query}`);
   }
 
-  /** Any endpoint answering `{status, message, ...}`; refusals throw BrokerRefused. */
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  /**
+   * Any endpoint answering `{status, message, ...}`; refusals throw BrokerRefused.
+   * `retryLostAnswer`: after a timeout or a connection reset (the request may
+   * have arrived), send it once more, as is (safe with an Idempotency-Key).
+   */
+  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: { headers?: Record<string, string>; retryLostAnswer?: boolean } = {}): Promise<T> {
     const url = `${this.broker}${path}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.apiKey) headers['x-api-key'] = this.options.apiKey;
-    let response: Response;
-    try {
-      response = await this.fetchFn(url, {
+    const send = async (): Promise<{ response: Response; text: string }> => {
+      const response = await this.fetchFn(url, {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
+      // A reset while the body arrives is a lost answer too.
+      return { response, text: await response.text() };
+    };
+    let response: Response;
+    let text: string;
+    try {
+      ({ response, text } = await send());
     } catch (error) {
-      throw unreachable(this.broker, error, this.timeoutMs);
+      if (!options.retryLostAnswer || !isLostAnswer(error)) throw unreachable(this.broker, error, this.timeoutMs);
+      try {
+        ({ response, text } = await send());
+      } catch (again) {
+        throw unreachable(this.broker, again, this.timeoutMs, 'the broker (tried twice)');
+      }
     }
-    const text = await response.text().catch(() => '');
     let json: { status?: unknown; message?: unknown; field?: unknown; run_number?: unknown };
     try {
       json = JSON.parse(text) as typeof json;
@@ -111,6 +166,14 @@ export class BrokerClient {
     }
     throw new BrokerProtocolError(`${method} ${url} answered HTTP ${response.status} without the broker's {status, message}: ${snippet(text)}`);
   }
+}
+
+/** A timeout or a connection reset: the request may have arrived and only its answer was lost. */
+export function isLostAnswer(error: unknown): boolean {
+  const e = error as Error & { cause?: { code?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return true;
+  const code = e?.cause?.code ?? (e as { code?: string })?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED';
 }
 
 function checkPgroup(pgroup: string): string {

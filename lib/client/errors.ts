@@ -7,7 +7,7 @@
 
 /** The broker answered `{status: "failed", message}`: the request was refused; `field` names the part at fault. */
 export class BrokerRefused extends Error {
-  override readonly name = 'BrokerRefused';
+  override readonly name: string = 'BrokerRefused';
   constructor(
     message: string,
     readonly field?: string,
@@ -31,5 +31,17 @@ export class BrokerProtocolError extends Error {
   override readonly name = 'BrokerProtocolError';
   constructor(message: string) {
     super(message);
+  }
+}
+
+/**
+ * The run number exists but no run is behind it: it was taken by
+ * advance_run_number (or by a request stopped before its bookkeeping).
+ * A refusal (exit code 1): there is nothing to show or wait for.
+ */
+export class RunWithoutRetrieval extends BrokerRefused {
+  override readonly name: string = 'RunWithoutRetrieval';
+  constructor(message: string, runNumber: number) {
+    super(message, 'run_number', runNumber);
   }
 }

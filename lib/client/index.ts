@@ -10,7 +10,7 @@
  *   const run = await followRun(broker, 'p12345', run_number);   // final status: done | done_with_problems | failed
  */
 export { BrokerClient, type BrokerClientOptions } from './broker-client';
-export { BrokerProtocolError, BrokerRefused, BrokerUnavailable } from './errors';
+export { BrokerProtocolError, BrokerRefused, BrokerUnavailable, RunWithoutRetrieval } from './errors';
 export { HttpPulseClock, ModelPulseClock, pulseClock, type PulseClock } from './pulse-clock';
 export { hasSources, InputFileError, parseNameList, requestFromFiles, splitChannels, type RequestBase, type RequestFiles } from './request-files';
 export { followRun, waitForPulses, WaitTimeout, type PulseWait } from './wait';

@@ -38,6 +38,24 @@ export interface RunListReply {
   runs: RunStatus[];
 }
 
+/** What a name is: a BS channel (data buffer), a camera (image buffer), an EPICS PV (archiver). */
+export type NameKind = 'bs' | 'camera' | 'pv';
+
+/**
+ * GET /channels?search=PATTERN[&kind=bs,camera,pv][&limit=N]: the names that
+ * match, sorted (case-insensitive), at most `limit` (default 100, max 1000).
+ * `unavailable` lists the catalogues that did not answer: the list is then
+ * incomplete (the message says so).
+ */
+export interface ChannelsReply {
+  status: 'ok';
+  message: string;
+  channels: Array<{ name: string; kind: NameKind; backend: string }>;
+  total?: number;
+  truncated?: boolean;
+  unavailable?: Array<{ kind: NameKind; backend: string; buffer: string; why: string }>;
+}
+
 /** The local stack's clock helper, GET /local/current_pulse_id. */
 export interface PulseIdReply {
   pulse_id: number;

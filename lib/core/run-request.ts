@@ -1,6 +1,7 @@
 import type { RetrieveRequestBody } from '../schemas/retrieve-request';
 import { MAX_PULSES_PER_REQUEST } from '../schemas/retrieve-request';
 import { RequestRefused } from './errors';
+import { closestOf } from './names/distance';
 
 /** Per-detector options after validation. */
 export interface DetectorOptions {
@@ -86,7 +87,10 @@ export function detectorModules(name: string): number {
 export function checkDetectors(request: RunRequest, knownDetectors: readonly string[], beamline: string): void {
   for (const [name, options] of Object.entries(request.detectors)) {
     if (!knownDetectors.includes(name)) {
-      throw new RequestRefused(`detectors.${name}`, `detector ${name} is not known at beamline ${beamline} (known: ${knownDetectors.join(', ') || 'none'})`);
+      // One edit only: detector names differing more are other detectors (another beamline's, another module count).
+      const close = closestOf(name, knownDetectors, { limit: 3, max: 1 });
+      const hint = close.length > 0 ? `; did you mean ${close.join(', ')}?` : '';
+      throw new RequestRefused(`detectors.${name}`, `detector ${name} is not known at beamline ${beamline} (known: ${knownDetectors.join(', ') || 'none'})${hint}`);
     }
     const modules = detectorModules(name);
     const bad = options.disabled_modules?.find((m) => m >= modules);

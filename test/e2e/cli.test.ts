@@ -89,7 +89,14 @@ describe('sfdaq retrieve, status, runs', () => {
   test('status of a run that does not exist: refused, exit 1', async () => {
     const out = await sfdaq(['status', '-p', 'p12345', '-n', '999'], { env });
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/refused: run 999 of pgroup p12345 does not exist/);
+    expect(out.stderr).toMatch(/refused: run 999 of pgroup p12345 does not exist \(yet: the pgroup's last run is \d+\)/);
+  });
+
+  test('status of a number taken by advance_run_number says so (exit 1)', async () => {
+    const taken = Number((await sfdaq(['advance-run', '-p', 'p12345'], { env })).stdout.trim());
+    const out = await sfdaq(['status', '-p', 'p12345', '-n', String(taken)], { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(`run ${taken} of pgroup p12345 was taken by advance_run_number and has no retrieval`);
   });
 
   test('runs: the pgroup\'s runs as a table', async () => {
@@ -192,7 +199,7 @@ test.skipIf(!hasScript)('close in a terminal asks to type the pgroup; anything e
   const typeAnswer = (answer: string) => (child: ChildProcess, output: () => string) =>
     void waitForOutput(output, /type p22222 to confirm: /).then(() => child.stdin!.write(answer));
   const kept = await sfdaqInTerminal(['close', '-p', 'p22222'], { env, onStart: typeAnswer('no\n') });
-  expect(kept.code).toBe(130);
+  expect(kept.code).toBe(7); // not confirmed: its own code, not Ctrl-C's 130
   expect(kept.stdout).toMatch(/not closed: p22222 was not typed/);
   const closed = await sfdaqInTerminal(['close', '-p', 'p22222'], { env, onStart: typeAnswer('p22222\n') });
   expect(closed.code).toBe(0);

@@ -21,6 +21,8 @@ export interface PvDefinition {
   name: string;
   /** The appliance's `meta` besides `name` (EGU, PREC). */
   meta: Record<string, string>;
+  /** The record's DESC field (sent with fetchLatestMetadata). */
+  description?: string;
   schedule: Schedule;
   /** Value and alarm of the change keyed `key`. */
   sample(key: number): Omit<CatalogueSample, 'timeNs'>;
@@ -58,34 +60,39 @@ function pressureSample(k: number): Omit<CatalogueSample, 'timeNs'> {
 /** The built-in PVs; the beam-synchronous one follows `clock`'s pulse map. */
 export function builtInPvs(clock: FacilityClock): PvDefinition[] {
   return [
-    { name: PV.pressure, meta: { EGU: 'mbar', PREC: '3' }, schedule: gridSchedule(ms(2000), 123_456_789n), sample: pressureSample },
+    { name: PV.pressure, meta: { EGU: 'mbar', PREC: '3' }, description: 'Front-end vacuum gauge', schedule: gridSchedule(ms(2000), 123_456_789n), sample: pressureSample },
     {
       name: PV.motorReadback,
       meta: { EGU: 'mm', PREC: '4' },
+      description: 'Laser delay stage readback',
       schedule: slottedSchedule({ slotNs: ms(1000), chance: 0.3, forceEvery: 20, seed: 11 }),
       sample: (k) => ok(round(-50 + 100 * unitNoise(13, k), 4)),
     },
     {
       name: PV.setpoint,
       meta: { EGU: 'eV', PREC: '1' },
+      description: 'Photon energy setpoint',
       schedule: gridSchedule(ms(6 * 3600_000), ms(67 * 60_000 + 13_500)),
       sample: (k) => ok(9000 + 50 * (k % 7)),
     },
     {
       name: PV.shutter,
       meta: {},
+      description: 'Sample shutter',
       schedule: slottedSchedule({ slotNs: ms(10_000), chance: 1, forceEvery: 1, seed: 21 }),
       sample: (k) => ok(k % 2 === 0 ? 'OPEN' : 'CLOSED'),
     },
     {
       name: PV.spectrum,
       meta: { EGU: 'counts', PREC: '2' },
+      description: 'Single-shot spectrometer (archived at 1 Hz)',
       schedule: gridSchedule(ms(1000), ms(500)),
       sample: (k) => ok(Array.from({ length: 16 }, (_, i) => round(100 * Math.exp(-((i - 7.5) ** 2) / 8) * (1 + 0.1 * unitNoise(31 + i, k)), 2))),
     },
     {
       name: PV.intensity,
       meta: { EGU: 'uJ', PREC: '3' },
+      description: 'Pulse energy',
       schedule: pulseSchedule(clock),
       sample: (k) => ok(round(500 + 100 * unitNoise(41, k), 3)),
     },
@@ -102,6 +109,17 @@ export function builtInPvs(clock: FacilityClock): PvDefinition[] {
       sample: (k) => ok(round(-3.9975 + 0.2 * (k % 10), 4)),
     },
   ];
+}
+
+/**
+ * The engine's latest metadata of a PV as getData.json with
+ * `fetchLatestMetadata=true` puts it on the first sample (`"fields"`): the
+ * record's DESC and the meta fields, every value a string.
+ *
+ * @example latestMetadata(definition) // { DESC: 'Pressure gauge', EGU: 'mbar', PREC: '3' }
+ */
+export function latestMetadata(definition: PvDefinition): Record<string, string> {
+  return { DESC: definition.description ?? definition.name, ...definition.meta };
 }
 
 /**

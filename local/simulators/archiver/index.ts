@@ -4,6 +4,7 @@ export {
   ArchiverCatalogue,
   builtInPvs,
   createCatalogue,
+  latestMetadata,
   PV,
   samplesBetween,
   valueAt,
@@ -12,3 +13,4 @@ export {
   type SimValue,
 } from './catalogue';
 export { gridSchedule, pulseSchedule, slottedSchedule, type Change, type Schedule } from './schedules';
+export { javaDoubleToString } from './java-double';

@@ -5,7 +5,8 @@ import { type FacilityClock, parseIsoDateNs } from '../../../lib/core/clock';
 import { type FaultPlan, takeCounted } from '../faults';
 import { answerChunks, tomcatErrorPage } from './answer';
 import { handleFaultRoute } from './fault-route';
-import { type ArchiverCatalogue, createCatalogue } from './catalogue';
+import { handleMgmt } from './mgmt';
+import { type ArchiverCatalogue, createCatalogue, latestMetadata } from './catalogue';
 import { withPulseFaults } from './pulse-faults';
 import { retainedSamples } from './retention';
 import { type BodyCut, streamBody } from './stream-body';
@@ -22,8 +23,14 @@ export interface ArchiverSimulatorOptions {
 export interface ArchiverSimulator {
   /** Base URL, e.g. `http://127.0.0.1:41234`; the retrieval API lives under `/retrieval/data/`. */
   url: string;
-  /** The live fault plan; set it in process or with `PUT /__faults`. */
+  /** The live fault plan of the retrieval API; set it in process or with `PUT /__faults`. */
   faults: FaultPlan;
+  /**
+   * The fault plan of the management API (`/mgmt/bpl/...`: latencyMs, httpErrors),
+   * apart so that name checks never consume faults meant for a retrieval;
+   * set it in process or with `PUT /__faults/mgmt`.
+   */
+  mgmtFaults: FaultPlan;
   /** Raw request targets (path + query, as sent) of the last 1000 requests, oldest first. */
   requests: string[];
   close(): Promise<void>;
@@ -38,8 +45,12 @@ const MAX_LOGGED = 1000;
  * `GET /retrieval/data/getData.json?pv=&from=&to=` answered as the appliance
  * does (unknown PV: 404 "Unable to find typeinfo for pv X"; bad times: 400;
  * missing `to`: now + 1 h, missing `from`: `to` - 1 day; a `.VAL` suffix
- * names the record itself), plus `PUT /__faults` (JSON FaultPlan) and
- * `DELETE /__faults`. Its "now" is the clock's current pulse's timestamp.
+ * names the record itself; numbers as Java's Double.toString prints them;
+ * `fetchLatestMetadata=true` adds the PV's metadata as the first sample's
+ * `fields`), the management API's `getAllPVs` and `getPVStatus` (mgmt.ts),
+ * plus `PUT /__faults` (JSON FaultPlan) and `DELETE /__faults` (and
+ * `/__faults/mgmt` for the management API). Its "now" is the clock's
+ * current pulse's timestamp.
  *
  * Faults: latencyMs delays every retrieval answer; httpErrors answers the
  * next N retrieval requests with that status; resetAfterBytes destroys the
@@ -56,9 +67,10 @@ const MAX_LOGGED = 1000;
 export async function startArchiverSimulator(options: ArchiverSimulatorOptions): Promise<ArchiverSimulator> {
   const catalogue = options.catalogue ?? createCatalogue(options.clock);
   const faults: FaultPlan = {};
+  const mgmtFaults: FaultPlan = {};
   const requests: string[] = [];
   const retentionNs = BigInt(Math.round(options.retentionMs)) * NS_PER_MS;
-  const context: Context = { clock: options.clock, catalogue, faults, retentionNs };
+  const context: Context = { clock: options.clock, catalogue, faults, mgmtFaults, retentionNs };
 
   const server = createServer((req, res) => {
     requests.push(req.url ?? '');
@@ -75,6 +87,7 @@ export async function startArchiverSimulator(options: ArchiverSimulatorOptions):
   return {
     url: `http://${address}:${port}`,
     faults,
+    mgmtFaults,
     requests,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -88,12 +101,20 @@ interface Context {
   clock: FacilityClock;
   catalogue: ArchiverCatalogue;
   faults: FaultPlan;
+  mgmtFaults: FaultPlan;
   retentionNs: bigint;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://simulator');
   if (url.pathname === '/__faults') return handleFaultRoute(req, res, ctx.faults);
+  if (url.pathname === '/__faults/mgmt') return handleFaultRoute(req, res, ctx.mgmtFaults);
+  if (url.pathname.startsWith('/mgmt/bpl/')) {
+    if (ctx.mgmtFaults.latencyMs) await new Promise((resolve) => setTimeout(resolve, ctx.mgmtFaults.latencyMs));
+    const failure = takeCounted(ctx.mgmtFaults.httpErrors);
+    if (failure) return sendPage(res, failure.status, 'simulated fault');
+    return handleMgmt(req, res, url, ctx.catalogue, ctx.clock.timestampNs(ctx.clock.currentPulseId()));
+  }
 
   const route = /^\/retrieval\/data\/([^/.]+)\.([^/]+)$/.exec(url.pathname);
   if (!route) return sendPage(res, 404, `The requested resource [${url.pathname}] is not available`);
@@ -127,8 +148,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   const reset = takeCounted(ctx.faults.resetAfterBytes);
   const truncate = reset ? undefined : takeCounted(ctx.faults.truncateAfterBytes);
   const cut: BodyCut | undefined = reset ? { bytes: reset.bytes, mode: 'reset' } : truncate && { bytes: truncate.bytes, mode: 'truncate' };
+  // fetchLatestMetadata=true: the engine's latest metadata rides on the first sample as "fields".
+  const fields = url.searchParams.get('fetchLatestMetadata') === 'true' ? latestMetadata(definition) : undefined;
   res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
-  await streamBody(res, answerChunks(pv, definition.meta, samples), cut);
+  await streamBody(res, answerChunks(pv, definition.meta, samples, undefined, fields), cut);
 }
 
 function parseTime(text: string | null, fallback: bigint): bigint | undefined {

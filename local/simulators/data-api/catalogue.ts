@@ -79,6 +79,31 @@ export function defaultChannels(): ChannelSpec[] {
   ];
 }
 
+/** What the channel search lists of a channel (Data API 4's ChannelSearchSingleResult, in part). */
+export interface ListedChannel {
+  name: string;
+  backend: ChannelSpec['backend'];
+  /** The header's dtype name (float64, uint16, string, ...). */
+  type: string;
+  /** The Data API's shape: [] scalar, [n] waveform, [width, height] image. */
+  shape: number[];
+}
+
+/** The Data API's shape order: images fastest axis first. */
+const wireShapeOf = (spec: ChannelSpec): number[] => spec.wireShape ?? (spec.shape.length === 2 ? [spec.shape[1]!, spec.shape[0]!] : spec.shape);
+
+/** The synthetic channels' search entries, 0001..count of each pattern. */
+function listedSynthetic(count: number): ListedChannel[] {
+  const pad = (i: number) => String(i).padStart(4, '0');
+  const out: ListedChannel[] = [];
+  for (let i = 1; i <= count; i++) {
+    out.push({ name: `BENCH:SCALAR-${pad(i)}`, backend: 'sf-databuffer', type: 'float64', shape: [] });
+    out.push({ name: `BENCH:WAVE-${pad(i)}`, backend: 'sf-databuffer', type: 'float32', shape: [2048] });
+    out.push({ name: `BENCH:CAMERA-${pad(i)}:FPICTURE`, backend: 'sf-imagebuffer', type: 'uint16', shape: [1280, 1024] });
+  }
+  return out;
+}
+
 /** Synthetic channels recognised by name. */
 const PATTERNS: Array<[RegExp, (name: string) => ChannelSpec]> = [
   [/^BENCH:SCALAR-\d+$/, (name) => scalar(name)],
@@ -101,14 +126,38 @@ const PATTERNS: Array<[RegExp, (name: string) => ChannelSpec]> = [
 export class Catalogue {
   private readonly fixed = new Map<string, ChannelSpec>();
   private readonly synthesised = new Map<string, ChannelSpec>();
+  private readonly extraListed: ListedChannel[];
+  private readonly syntheticListed: number;
 
-  constructor(channels: ChannelSpec[] = defaultChannels()) {
+  /**
+   * @param options.syntheticListed how many of each BENCH pattern the channel search lists (0001..N; default 1000:
+   *   every one the benchmarks use); any number still answers queries.
+   * @param options.listedOnly names the search lists without data (a large catalogue for name-check tests).
+   */
+  constructor(channels: ChannelSpec[] = defaultChannels(), options: { syntheticListed?: number; listedOnly?: ListedChannel[] } = {}) {
     for (const c of channels) this.fixed.set(c.name, c);
+    this.syntheticListed = options.syntheticListed ?? 1000;
+    this.extraListed = options.listedOnly ?? [];
   }
+
+  /**
+   * What the channel search knows (Data API 4 `search/channel`, API 1 `channels`): the fixed
+   * channels, the first `syntheticListed` of each BENCH pattern and any `listedOnly` names, sorted by name.
+   */
+  listed(backend?: ChannelSpec['backend']): ListedChannel[] {
+    if (!this.listing) {
+      const fixed = [...this.fixed.values()].map((c): ListedChannel => ({ name: c.name, backend: c.backend, type: c.dtype, shape: wireShapeOf(c) }));
+      this.listing = [...fixed, ...listedSynthetic(this.syntheticListed), ...this.extraListed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
+    return backend ? this.listing.filter((c) => c.backend === backend) : this.listing;
+  }
+
+  private listing: ListedChannel[] | undefined;
 
   /** Add or replace a channel. */
   add(channel: ChannelSpec): this {
     this.fixed.set(channel.name, channel);
+    this.listing = undefined;
     return this;
   }
 

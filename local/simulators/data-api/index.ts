@@ -7,7 +7,8 @@
  *   console.log(`data buffer at ${sim.url}`);
  */
 export { startDataApiSimulator, type DataApiSimulator, type DataApiSimulatorOptions } from './server';
-export { Catalogue, defaultCatalogue, defaultChannels, typedValueAt, valueAt } from './catalogue';
+export { Catalogue, defaultCatalogue, defaultChannels, typedValueAt, valueAt, type ListedChannel } from './catalogue';
+export { channelSearchAnswer, api1ChannelsAnswer } from './search';
 export { numericChannel, stringChannel, saltOf, type ChannelSpec, type NumericChannelOptions, type StringChannelOptions } from './channel';
 export { imageChannel, IMAGE_VARIANTS } from './images';
 export { encodeFrame, eventFrame, headerFrame } from './frame-sink';

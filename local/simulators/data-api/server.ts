@@ -4,7 +4,10 @@
  *   POST /api/1/query                         binary frames (405 other methods, 406 wrong Accept, 400 bad body)
  *   GET  /api/1/requestStatus/<id>            {"error_count", "warn_count", "channel_not_found", "errors"?}
  *   GET  /api/4/map/pulse/<backend>/<pulse>   bare JSON number (ns), 204 for pulses not produced yet
+ *   GET  /api/4/search/channel?backend=&nameRegex=[&icase=true]   the channel search (search.ts)
+ *   GET  /api/1/channels?regex=, POST /api/1/channels {regex, backends}   API 1's search (search.ts)
  *   PUT  /__faults, DELETE /__faults          set / clear the FaultPlan (tests)
+ *   PUT  /__faults/search, DELETE ...         the searches' own plan (latencyMs, httpErrors)
  *
  * Faults: latencyMs and httpErrors apply to every API request (query, request
  * status, pulse map); resetAfterBytes and truncateAfterBytes to query bodies;
@@ -12,6 +15,9 @@
  * The pulse map answers for any produced pulse, also one the ring buffer no
  * longer holds (the map outlives the data: that is how an expired range looks).
  * The map accepts both backend names (*choice*: one clock serves both buffers).
+ * The searches answer for both backends too (as data-api.psi.ch does), from
+ * the catalogue both simulators share, and have their own fault plan so that
+ * a name check never consumes a fault meant for a retrieval.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +29,7 @@ import { Catalogue, defaultCatalogue } from './catalogue';
 import type { ByteCut } from './frame-sink';
 import { BadQuery, parseQuery, streamQuery } from './query';
 import { RequestStatusBoard } from './request-status';
+import { api1ChannelsAnswer, BadSearch, channelSearchAnswer } from './search';
 
 export interface DataApiSimulatorOptions {
   /** 0 (default) = a free port. */
@@ -44,6 +51,8 @@ export interface DataApiSimulator {
   url: string;
   /** The live fault plan: mutate it, or PUT /__faults. */
   faults: FaultPlan;
+  /** The channel searches' fault plan (latencyMs, httpErrors): mutate it, or PUT /__faults/search. */
+  searchFaults: FaultPlan;
   close(): Promise<void>;
 }
 
@@ -84,14 +93,48 @@ function acceptsOctets(req: IncomingMessage): boolean {
  */
 export async function startDataApiSimulator(options: DataApiSimulatorOptions): Promise<DataApiSimulator> {
   const faults: FaultPlan = {};
+  const searchFaults: FaultPlan = {};
   const board = new RequestStatusBoard(options.nodeNumber ?? 0);
   const catalogue = options.catalogue ?? defaultCatalogue;
   const flavour = options.flavour ?? 'today';
 
-  const replaceFaults = (plan: FaultPlan): void => {
-    for (const key of Object.keys(faults)) delete faults[key as keyof FaultPlan];
-    Object.assign(faults, plan);
+  const replaceFaults = (plan: FaultPlan, target: FaultPlan = faults): void => {
+    for (const key of Object.keys(target)) delete target[key as keyof FaultPlan];
+    Object.assign(target, plan);
   };
+
+  async function handleSearch(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (searchFaults.latencyMs) await sleep(searchFaults.latencyMs);
+    const failure = takeCounted(searchFaults.httpErrors);
+    if (failure) {
+      req.resume();
+      return sendJson(res, failure.status, { message: `simulated fault: HTTP ${failure.status}` });
+    }
+    try {
+      if (url.pathname === '/api/4/search/channel') {
+        if (req.method !== 'GET') return sendJson(res, 405, { message: 'use GET' }, { Allow: 'GET' });
+        return sendJson(res, 200, channelSearchAnswer(catalogue, url.searchParams));
+      }
+      if (req.method === 'GET') {
+        const regex = url.searchParams.get('regex');
+        return sendJson(res, 200, api1ChannelsAnswer(catalogue, regex !== null ? { regex } : {}));
+      }
+      if (req.method !== 'POST') return sendJson(res, 405, { message: 'use GET or POST' }, { Allow: 'GET, POST' });
+      let body: { regex?: unknown; backends?: unknown };
+      try {
+        body = JSON.parse((await readBody(req)) || '{}') as typeof body;
+      } catch {
+        throw new BadSearch('the body is not JSON');
+      }
+      const query: { regex?: string; backends?: string[] } = {};
+      if (typeof body.regex === 'string') query.regex = body.regex;
+      if (Array.isArray(body.backends)) query.backends = body.backends.filter((b): b is string => typeof b === 'string');
+      return sendJson(res, 200, api1ChannelsAnswer(catalogue, query));
+    } catch (error) {
+      if (!(error instanceof BadSearch) && !(error instanceof BadQuery)) throw error;
+      return sendJson(res, 400, { message: error.message });
+    }
+  }
 
   async function handleQuery(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return sendJson(res, 405, { message: `method ${req.method} not allowed, use POST` }, { Allow: 'POST' });
@@ -144,19 +187,22 @@ export async function startDataApiSimulator(options: DataApiSimulatorOptions): P
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://sim').pathname;
-    if (path === '/__faults') {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const path = url.pathname;
+    if (path === '/__faults' || path === '/__faults/search') {
+      const target = path === '/__faults' ? faults : searchFaults;
       if (req.method === 'PUT') {
-        replaceFaults(parseFaultPlan(JSON.parse((await readBody(req)) || '{}')));
-        return sendJson(res, 200, faults);
+        replaceFaults(parseFaultPlan(JSON.parse((await readBody(req)) || '{}')), target);
+        return sendJson(res, 200, target);
       }
       if (req.method === 'DELETE') {
-        replaceFaults({});
-        return sendJson(res, 200, faults);
+        replaceFaults({}, target);
+        return sendJson(res, 200, target);
       }
-      if (req.method === 'GET') return sendJson(res, 200, faults);
+      if (req.method === 'GET') return sendJson(res, 200, target);
       return sendJson(res, 405, { message: 'use GET, PUT or DELETE' });
     }
+    if (path === '/api/4/search/channel' || path === '/api/1/channels') return handleSearch(req, res, url);
 
     if (faults.latencyMs) await sleep(faults.latencyMs);
     const failure = takeCounted(faults.httpErrors);
@@ -194,6 +240,7 @@ export async function startDataApiSimulator(options: DataApiSimulatorOptions): P
   return {
     url: `http://${host}:${address.port}`,
     faults,
+    searchFaults,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
