@@ -94,12 +94,15 @@ export interface ChannelVerdict {
   missing_pulses?: MissingPulses;
 }
 
+/** A file as the page sees it: below raw/, never the server's own path. */
+export type ShownFile = Omit<LocatedFile, 'real'>;
+
 export interface SourceDetails {
   source: string;
   kind: SourceKind;
   state: SourceResult['state'];
   reason?: string;
-  file: LocatedFile | null;
+  file: ShownFile | null;
   progress?: SourceProgress;
   /** The check's verdict; null before the check ran. */
   verdict: Verdict | null;
@@ -298,7 +301,7 @@ async function sourceDetails(beamline: string, pgroup: string, result: SourceRes
     kind: result.kind,
     state: result.state,
     ...(result.reason !== undefined ? { reason: result.reason } : {}),
-    file: file && !written && file.real === null && !file.problem ? null : file,
+    file: file && !written && file.real === null && !file.problem ? null : file && shown(file),
     ...(progress ? { progress } : {}),
     verdict: check?.verdict ?? null,
     ...(check?.range ? { range: check.range } : {}),
@@ -363,6 +366,7 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   return out;
 }
 
+const shown = ({ real: _real, ...file }: LocatedFile): ShownFile => file;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const finite = (n: number) => (Number.isFinite(n) ? n : undefined);
