@@ -66,12 +66,22 @@ export interface Scaled {
   high: number;
 }
 
+export type ColourScale = 'log' | 'linear';
+
 /**
  * Log colour scale: index = 1 + 254 * log1p(v - min) / log1p(high - min), clamped.
  *
  * @example logScale(Float32Array.of(0, 9, 99)).indices // [1, 128, 255] (approximately)
  */
 export function logScale(values: Float32Array): Scaled {
+  return colourScale(values, 'log');
+}
+
+/**
+ * Values to colour indices on a log or linear scale from the smallest value to the 99.9th percentile.
+ * @example colourScale(Float32Array.of(0, 50, 100), 'linear').indices // [1, 128, 255]
+ */
+export function colourScale(values: Float32Array, scale: ColourScale): Scaled {
   let min = Infinity;
   let max = -Infinity;
   for (const v of values) {
@@ -82,11 +92,12 @@ export function logScale(values: Float32Array): Scaled {
   const indices = new Uint8Array(values.length);
   if (min === Infinity) return { indices, min: NaN, max: NaN, high: NaN };
   const high = percentile(values, min, max, 0.999);
-  const top = Math.log1p(Math.max(high - min, 0));
+  const map = scale === 'log' ? (x: number) => Math.log1p(Math.max(0, x)) : (x: number) => Math.max(0, x);
+  const top = map(high - min);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) continue;
-    const t = top > 0 ? Math.log1p(Math.max(0, v - min)) / top : 0;
+    const t = top > 0 ? map(v - min) / top : 0;
     indices[i] = 1 + Math.round(254 * Math.min(1, t));
   }
   return { indices, min, max, high };

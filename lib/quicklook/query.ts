@@ -22,6 +22,8 @@ export interface QuicklookQuery {
   points: number;
   /** Longest side of an image, pixels (default 1024, 64..1024). */
   size: number;
+  /** Colour scale of an image: default log for detectors, linear for cameras. */
+  scale?: 'log' | 'linear';
 }
 
 const KINDS: readonly PlotKind[] = ['series', 'presence', 'image'];
@@ -51,12 +53,15 @@ export function validateQuicklookQuery(body: unknown): QuicklookQuery {
   const kind = text('kind', 16);
   if (kind !== undefined && !KINDS.includes(kind as PlotKind)) throw new RequestRefused('kind', `kind must be one of ${KINDS.join(', ')}`);
   const channel = text('channel', 256);
+  const scale = text('scale', 8);
+  if (scale !== undefined && scale !== 'log' && scale !== 'linear') throw new RequestRefused('scale', 'scale must be log or linear');
   return {
     pgroup: path.pgroup,
     run_number: Number(path.run_number),
     source,
     ...(kind !== undefined ? { kind: kind as PlotKind } : {}),
     ...(channel !== undefined ? { channel } : {}),
+    ...(scale !== undefined ? { scale } : {}),
     frame: whole('frame', 0, 0, 1_000_000_000),
     points: whole('points', 1000, 10, 4000),
     size: whole('size', 1024, 64, 1024),

@@ -2,7 +2,7 @@
  * Quick-look plots of a run's files, made small on the server:
  *   series    a BS channel or PV against pulse id (<= `points` points, gaps, min/max envelope)
  *   presence  per channel of a source, which expected pulses are there (a strip of <= `points` cells)
- *   image     one camera image or detector frame, binned to <= `size` px a side, log colour scale, PNG
+ *   image     one camera image or detector frame, binned to <= `size` px a side, log (or linear) colour scale, PNG
  * Same caller rules as GET /runs/{pgroup}/{run_number} (runStatus refuses
  * another beamline); only files the run's status names, resolved inside the
  * pgroup's raw/ (PgroupReader.locate), are read.
@@ -16,7 +16,7 @@ import type { SourceResult } from '../core/run-status';
 import { assemblerFor } from './assemble';
 import { palette } from './colormap';
 import { pulseIdPath, readFrame, readNumbers, readRowValues, withH5File } from './h5-read';
-import { binRaster, logScale, type Raster } from './image';
+import { binRaster, colourScale, type Raster } from './image';
 import { encodeIndexedPng } from './png';
 import { presenceStrip } from './presence';
 import type { PlotKind, QuicklookQuery } from './query';
@@ -61,7 +61,7 @@ export interface ImageAnswer {
   width: number;
   height: number;
   bin: number;
-  scale: 'log';
+  scale: 'log' | 'linear';
   min: number | null;
   max: number | null;
   /** Top of the colour scale (99.9th percentile). */
@@ -130,14 +130,16 @@ export async function quicklook(query: QuicklookQuery, caller: Caller, deps: Run
         : { data: read.frame.pixels, width: read.frame.width, height: read.frame.height };
       // Detector frames are mostly dark with a few bright pixels: keep them visible when binning.
       const binned = binRaster(raster, query.size, result.kind === 'detector' ? 'max' : 'mean');
-      const scaled = logScale(binned.data);
+      // Jungfrau frames span photons to noise: log by default; camera images are usually read linearly.
+      const scale = query.scale ?? (result.kind === 'detector' ? 'log' : 'linear');
+      const scaled = colourScale(binned.data, scale);
       const png = encodeIndexedPng(scaled.indices, binned.width, binned.height, palette());
       const pulse = read.ids?.[query.frame];
       return {
         kind: 'image', source: result.source, channel, frame: query.frame, frames: read.frame.frames,
         pulse_id: pulse === undefined ? null : pulse,
         source_width: raster.width, source_height: raster.height, width: binned.width, height: binned.height, bin: binned.bin,
-        scale: 'log', min: nullable(scaled.min), max: nullable(scaled.max), high: nullable(scaled.high),
+        scale, min: nullable(scaled.min), max: nullable(scaled.max), high: nullable(scaled.high),
         png: png.toString('base64'),
       };
     }

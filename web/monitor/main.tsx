@@ -81,7 +81,7 @@ function KeyForm({ onChange }: { onChange: () => void }) {
   if (!editing) {
     return (
       <div class="key-form">
-        <span class="muted small">{key ? `API key …${key.slice(-4)}` : 'no API key (recognised by your network)'}</span>
+        <span class="muted small">{key ? 'API key set' : 'no API key (recognised by your network)'}</span>
         <button type="button" onClick={() => setEditing(true)}>{key ? 'Change key' : 'Enter key'}</button>
         {key && <button type="button" onClick={() => { setKey(null); onChange(); }}>Clear</button>}
       </div>

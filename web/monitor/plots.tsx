@@ -151,7 +151,8 @@ function Strip({ cells }: { cells: string }) {
 }
 
 function ImageView({ pgroup, run, source, channel, frame, setFrame }: { pgroup: string; run: number; source: string; channel: string | undefined; frame: number; setFrame: (n: number) => void }) {
-  const { plot, error, loading } = usePlot<ImagePlot>(pgroup, run, { source, channel, kind: 'image', frame, size: 1024 });
+  const [scale, setScale] = useState<'log' | 'linear' | undefined>(undefined); // undefined: the server's default for the source
+  const { plot, error, loading } = usePlot<ImagePlot>(pgroup, run, { source, channel, kind: 'image', frame, size: 1024, scale });
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const el = canvas.current;
@@ -161,11 +162,11 @@ function ImageView({ pgroup, run, source, channel, frame, setFrame }: { pgroup: 
       el.width = plot.width;
       el.height = plot.height;
       el.getContext('2d')!.drawImage(img, 0, 0);
-      // Fit the box: small camera images are enlarged (up to 4x), large frames shrunk to 600 px high.
-      const room = el.parentElement?.clientWidth ?? plot.width;
-      const scale = Math.min(room / plot.width, 600 / plot.height, 4);
-      el.style.width = `${Math.round(plot.width * scale)}px`;
-      el.style.height = `${Math.round(plot.height * scale)}px`;
+      // Fit a box of at most 720 x 480 px: small camera images are enlarged (up to 3x), large frames shrunk.
+      const room = Math.min(el.parentElement?.clientWidth ?? plot.width, 720);
+      const zoom = Math.min(room / plot.width, 480 / plot.height, 3);
+      el.style.width = `${Math.round(plot.width * zoom)}px`;
+      el.style.height = `${Math.round(plot.height * zoom)}px`;
       el.dataset.drawn = 'true';
     };
     img.src = `data:image/png;base64,${plot.png}`;
@@ -186,8 +187,8 @@ function ImageView({ pgroup, run, source, channel, frame, setFrame }: { pgroup: 
       <canvas ref={canvas} class="image-canvas" />
       {plot && (
         <div class="colorbar">
-          <span>{fmt(plot.min)}</span><span class="gradient" title="log colour scale (viridis)" /><span>{fmt(plot.high)}{plot.max !== null && plot.high !== null && plot.max > plot.high ? ` (max ${fmt(plot.max)})` : ''}</span>
-          <span class="muted small">log scale</span>
+          <span>{fmt(plot.min)}</span><span class="gradient" title={`${plot.scale} colour scale (viridis)`} /><span>{fmt(plot.high)}{plot.max !== null && plot.high !== null && plot.max > plot.high ? ` (max ${fmt(plot.max)})` : ''}</span>
+          <label class="small"><input type="checkbox" checked={plot.scale === 'log'} onChange={(e) => setScale((e.target as HTMLInputElement).checked ? 'log' : 'linear')} /> log scale</label>
         </div>
       )}
     </figure>

@@ -77,9 +77,10 @@ function SourceCard({ s, runState }: { s: SourceDetails; runState: RunDetails['s
   return (
     <div class={`source-card state-${s.state}`} data-source={s.source} data-state={s.state}>
       <div class="source-head">
-        <strong>{s.source}</strong> <span class="muted">{kindLabel(s.kind)}</span>
+        <strong>{s.source}</strong>
         <StateBadge state={s.state} />
       </div>
+      <div class="muted small">{kindLabel(s.kind)}</div>
       {p ? (
         <>
           <ProgressBar value={p.pulses_written} max={p.pulses_expected} label={`${p.pulses_written.toLocaleString()} / ${p.pulses_expected.toLocaleString()} pulses`} />
@@ -91,10 +92,8 @@ function SourceCard({ s, runState }: { s: SourceDetails; runState: RunDetails['s
         </>
       ) : working ? <ProgressBar label="retrieving" /> : null}
       {s.reason && <p class="problem">{s.reason}</p>}
-      <div class="small">
-        <VerdictBadge verdict={s.verdict} />{' '}
-        {s.file && <span class="muted">{s.file.path} · {bytes(s.file.size_bytes)}</span>}
-      </div>
+      <div class="small">check: <VerdictBadge verdict={s.verdict} /></div>
+      {s.file && <div class="small muted file">{s.file.path} · {s.file.size_bytes === null ? 'being written' : bytes(s.file.size_bytes)}</div>}
     </div>
   );
 }
@@ -104,6 +103,7 @@ function CheckTable({ s }: { s: SourceDetails }) {
     <div class="check-source" data-source={s.source} data-verdict={s.verdict ?? ''}>
       <h3>{s.source} <VerdictBadge verdict={s.verdict} /> {s.range && <span class="muted small">expected {count(s.range.expected, 'pulse')} ({s.range.expected_pulses})</span>}</h3>
       <table class="check">
+        <colgroup><col style={{ width: '32%' }} /><col style={{ width: '10%' }} /><col style={{ width: '14%' }} /><col style={{ width: '22%' }} /><col style={{ width: '22%' }} /></colgroup>
         <thead><tr><th>Channel</th><th>Verdict</th><th class="num">Found / expected</th><th>Missing pulses</th><th>Problems</th></tr></thead>
         <tbody>
           {s.channels.map((c) => (
@@ -111,7 +111,7 @@ function CheckTable({ s }: { s: SourceDetails }) {
               <td><code>{c.name}</code></td>
               <td><VerdictBadge verdict={c.verdict} /></td>
               <td class="num">{foundOf(s, c.counts)}</td>
-              <td>{c.missing_pulses && c.missing_pulses.missing > 0 ? <span title={ranges(c.missing_pulses.ranges, c.missing_pulses.total, 50)}>{c.missing_pulses.missing.toLocaleString()}: {ranges(c.missing_pulses.ranges, c.missing_pulses.total)}</span> : typeof c.counts.missing === 'number' && c.counts.missing > 0 ? c.counts.missing.toLocaleString() : !c.present ? 'all (no data)' : s.kind === 'archiver' ? 'n/a (archived on change)' : 'none'}</td>
+              <td>{c.missing_pulses && c.missing_pulses.missing > 0 ? <span title={ranges(c.missing_pulses.ranges, c.missing_pulses.total, 50)}>{count(c.missing_pulses.missing, 'pulse')}: {ranges(c.missing_pulses.ranges, c.missing_pulses.total)}</span> : typeof c.counts.missing === 'number' && c.counts.missing > 0 ? c.counts.missing.toLocaleString() : !c.present ? 'all (no data)' : s.kind === 'archiver' ? 'n/a (archived on change)' : 'none'}</td>
               <td>{c.problems.length === 0 ? <span class="muted">—</span> : <ul class="problems">{c.problems.map((p) => <li>{p}</li>)}</ul>}</td>
             </tr>
           ))}

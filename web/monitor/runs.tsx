@@ -30,10 +30,10 @@ export function RunsPage({ pgroup, onBeamline }: { pgroup: string; onBeamline: (
     <main class="runs-page" data-testid="runs-page">
       <div class="title-row">
         <h1>Runs of {pgroup}</h1>
-        <span class="live" title="The table is asked for again every second">{polled.error ? '○ paused' : '● live'}</span>
+        <span class={`live ${polled.error ? 'paused' : ''}`} title="The table is asked for again every second">{polled.error ? '○ not updating' : '● live'}</span>
       </div>
       {polled.error && <ErrorBanner error={polled.error} stale={polled.data ? polled.at : undefined} />}
-      <div class="filters" role="group" aria-label="Filter by state">
+      {runs.length > 0 && <div class="filters" role="group" aria-label="Filter by state">
         {FILTERS.map((f) => {
           const n = runs.filter((r) => f.states.includes(r.state)).length;
           return (
@@ -42,7 +42,7 @@ export function RunsPage({ pgroup, onBeamline }: { pgroup: string; onBeamline: (
             </button>
           );
         })}
-      </div>
+      </div>}
       {polled.loading && !polled.data && !polled.error && <p class="muted">Asking the broker for the runs of {pgroup}…</p>}
       {polled.data && runs.length === 0 && <p class="muted" data-testid="no-runs">No runs in {pgroup} yet. They appear here as soon as the broker accepts them.</p>}
       {runs.length > 0 && (

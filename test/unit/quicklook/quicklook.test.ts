@@ -59,18 +59,23 @@ describe('quicklook', () => {
     expect(det.channels[0]).toMatchObject({ name: DET, missing: 0 });
   });
 
-  test('one camera image as a PNG on a log scale', async () => {
+  test('one camera image as a PNG, linear by default, log on request', async () => {
     const plot = (await ask({ source: 'CAMERAS', frame: '3' })) as ImageAnswer;
-    expect(plot).toMatchObject({ kind: 'image', channel: 'CAM:FPICTURE', frame: 3, frames: 20, pulse_id: START + 3, source_width: 96, source_height: 64, width: 96, height: 64, bin: 1, min: 3, max: 953, scale: 'log' });
+    expect(plot).toMatchObject({ kind: 'image', channel: 'CAM:FPICTURE', frame: 3, frames: 20, pulse_id: START + 3, source_width: 96, source_height: 64, width: 96, height: 64, bin: 1, min: 3, max: 953, scale: 'linear' });
     const png = decodePng(plot.png);
     expect([png.width, png.height]).toEqual([96, 64]);
     expect(png.pixels[0]).toBe(1); // the darkest pixel: the bottom of the scale
     expect(png.pixels[95]).toBeGreaterThan(250); // the brightest column
+    expect(png.pixels[48]).toBeGreaterThan(120); // half way: the middle of a linear scale
+    expect(png.pixels[48]).toBeLessThan(136);
+    const log = (await ask({ source: 'CAMERAS', frame: '3', scale: 'log' })) as ImageAnswer;
+    expect(log.scale).toBe('log');
+    expect(decodePng(log.png).pixels[48]).toBeGreaterThan(220); // log lifts the middle
   });
 
   test('a detector frame: modules stacked, gain bits dropped, binned to at most 1024 a side', async () => {
     const plot = (await ask({ source: DET, frame: '7' })) as ImageAnswer;
-    expect(plot).toMatchObject({ channel: DET, frame: 7, frames: 20, pulse_id: START + 7, source_width: 1024, source_height: 1536, width: 512, height: 768, bin: 2, min: 0, max: 5000 });
+    expect(plot).toMatchObject({ channel: DET, frame: 7, frames: 20, pulse_id: START + 7, source_width: 1024, source_height: 1536, width: 512, height: 768, bin: 2, min: 0, max: 5000, scale: 'log' });
     const png = decodePng(plot.png);
     expect(png.pixels[Math.floor(7 / 2) * 512 + 50]).toBe(255); // the hit of frame 7: row 7, column 100
     expect(png.pixels.filter((v) => v === 255)).toHaveLength(1);
@@ -106,6 +111,7 @@ describe('quicklook', () => {
     expect(() => validateQuicklookQuery({ pgroup: 'p12345', run_number: '1' })).toThrow(/source is missing/);
     expect(() => validateQuicklookQuery({ pgroup: 'p12345', run_number: '1', source: 'BSREAD', points: '5' })).toThrow(/points must be a whole number from 10 to 4000/);
     expect(() => validateQuicklookQuery({ pgroup: 'p12345', run_number: '1', source: 'BSREAD', kind: 'pie' })).toThrow(/kind must be one of/);
+    expect(() => validateQuicklookQuery({ pgroup: 'p12345', run_number: '1', source: 'CAMERAS', scale: 'sqrt' })).toThrow('scale must be log or linear');
   });
 
   test('a source still being retrieved, or failed, has no quick look yet', async () => {
