@@ -32,16 +32,17 @@ export interface OpenFile {
 export async function withH5File<T>(path: string, fn: (h5: OpenFile) => T): Promise<T> {
   const { lib, module } = await loadH5();
   let file: File;
+  // A damaged file is no reason to retry: it is refused with what HDF5 said (the run's log tells more).
   try {
     file = withH5Errors(module, () => new lib.File(path, 'r'));
   } catch (error) {
-    throw new Error(`cannot open the file: ${hdf5Reason(error)}`);
+    throw new RequestRefused('source', `the file cannot be opened: ${hdf5Reason(error)}`);
   }
   try {
     return withH5Errors(module, () => fn({ lib, file }));
   } catch (error) {
     if (error instanceof RequestRefused) throw error;
-    throw new Error(`cannot read the file: ${hdf5Reason(error)}`);
+    throw new RequestRefused('source', `the file cannot be read: ${hdf5Reason(error)}`);
   } finally {
     file.close();
   }

@@ -114,6 +114,16 @@ describe('quicklook', () => {
     expect(() => validateQuicklookQuery({ pgroup: 'p12345', run_number: '1', source: 'CAMERAS', scale: 'sqrt' })).toThrow('scale must be log or linear');
   });
 
+  test('a damaged file is refused with what HDF5 says, not answered 503', async () => {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${pg.raw}/run_000003.BSREAD.h5`, 'not HDF5 at all');
+    writeFileSync(`${pg.raw}/.daq/run_000003.json`, JSON.stringify({ pgroup: 'p12345', run_number: 3, start_pulseid: START, stop_pulseid: STOP, channels_list: ['SAR:A'] }));
+    await pg.store.putStatus({ beamline: 'alvra', pgroup: 'p12345', run_number: 3, state: 'done', updated: '2026-11-30T12:00:00Z', sources: [{ source: 'BSREAD', kind: 'data', file: `${pg.raw}/run_000003.BSREAD.h5`, state: 'done' }] });
+    const refusal = await quicklook(validateQuicklookQuery({ pgroup: 'p12345', run_number: '3', source: 'BSREAD', kind: 'presence' }), ALVRA, pg.deps).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(RequestRefused);
+    expect((refusal as Error).message).toMatch(/^the file cannot be opened: .*signature/);
+  });
+
   test('a source still being retrieved, or failed, has no quick look yet', async () => {
     await pg.store.putStatus({
       beamline: 'alvra', pgroup: 'p12345', run_number: 2, state: 'retrieving', updated: '2026-11-30T12:00:00Z',

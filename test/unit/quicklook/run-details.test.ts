@@ -111,5 +111,9 @@ describe('runSummaries', () => {
     expect(four).toMatchObject({ state: 'retrieving', size_bytes: null, verdict: null, finished: null, progress: { pulses_written: 300, pulses_expected: 1000 }, sources: { total: 2, done: 0, pending: 2 } });
     expect(runs.find((r) => r.run_number === 3)).toMatchObject({ state: 'accepted', sources: { total: 2, names: ['BSREAD', DET] } });
     expect((await runSummaries('p12345', ALVRA, pg.deps, 2)).runs.map((r) => r.run_number)).toEqual([4, 3]);
+    // The run page shows each source's progress; a malformed one is left out, not passed on.
+    const d = await runDetails('p12345', 4, ALVRA, pg.deps);
+    expect(d.sources.map((s) => s.progress)).toEqual([{ pulses_written: 300, pulses_expected: 1000, bytes_written: 1e6, updated: '2026-11-30T12:00:01Z' }, undefined]);
+    expect(d.sources.map((s) => s.file)).toEqual([null, null]); // not written yet
   });
 });
