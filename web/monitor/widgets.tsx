@@ -17,9 +17,11 @@ export function ProgressBar({ value, max, label }: { value?: number; max?: numbe
   const known = value !== undefined && max !== undefined && max > 0;
   const pct = known ? Math.max(0, Math.min(100, (100 * value) / max)) : 0;
   return (
-    <div class={`progress ${known ? '' : 'indeterminate'}`} role="progressbar" aria-valuemin={0} aria-valuemax={known ? max : undefined} aria-valuenow={known ? value : undefined} title={label}>
-      <div class="bar" style={known ? { width: `${pct}%` } : undefined} />
-      {label && <span class="progress-label">{label}</span>}
+    <div class="progress-box">
+      <div class={`progress ${known ? '' : 'indeterminate'}`} role="progressbar" aria-valuemin={0} aria-valuemax={known ? max : undefined} aria-valuenow={known ? value : undefined} title={label}>
+        <div class="bar" style={known ? { width: `${pct}%` } : undefined} />
+      </div>
+      {label && <div class="progress-label">{label}</div>}
     </div>
   );
 }
