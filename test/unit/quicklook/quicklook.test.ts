@@ -107,7 +107,7 @@ describe('quicklook', () => {
     expect(await refused({ source: 'CAMERAS', frame: '20' })).toBe('frame 20 does not exist: the file holds 20 images (0..19)');
     expect(await refused({ source: 'BSREAD', kind: 'image' })).toBe('BSREAD holds no images: ask for kind=series');
     expect(await refused({ source: 'PVCHANNELS', kind: 'presence' })).toMatch(/PVs are archived when they change/);
-    expect(await refused({ source: 'BSREAD' }, BERNINA)).toBe('run 1 of pgroup p12345 does not exist');
+    expect(await refused({ source: 'BSREAD' }, BERNINA)).toBe('run 1 of pgroup p12345 does not exist (the last run is 0)');
     expect(() => validateQuicklookQuery({ pgroup: 'p12345', run_number: '1' })).toThrow(/source is missing/);
     expect(() => validateQuicklookQuery({ pgroup: 'p12345', run_number: '1', source: 'BSREAD', points: '5' })).toThrow(/points must be a whole number from 10 to 4000/);
     expect(() => validateQuicklookQuery({ pgroup: 'p12345', run_number: '1', source: 'BSREAD', kind: 'pie' })).toThrow(/kind must be one of/);

@@ -44,7 +44,7 @@ describe('runDetails', () => {
   test('a run that does not exist is a refusal naming run_number', async () => {
     const refusal = await runDetails('p12345', 99, ALVRA, pg.deps).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(RequestRefused);
-    expect(refusal).toMatchObject({ field: 'run_number', message: 'run 99 of pgroup p12345 does not exist' });
+    expect(refusal).toMatchObject({ field: 'run_number', message: 'run 99 of pgroup p12345 does not exist (the last run is 1)' });
   });
 
   test('nothing outside raw/ is read: recorded paths outside it, symlinks leading out, a symlinked log', async () => {

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BsreadFileWriter, CamerasFileWriter, DetectorFileWriter } from '../../../lib/adapters/hdf5';
 import { LocalPgroupFilesystem } from '../../../lib/adapters/fs/pgroup-fs';
-import type { FacilityConfig } from '../../../lib/core/facility';
-import type { RunCounter, RunRecord, RunRecordStore, WorkflowInput } from '../../../lib/core/ports';
+import { apiKeyHash, type FacilityConfig } from '../../../lib/core/facility';
+import type { ProgressStore, RunCounter, RunRecord, RunRecordStore, RunRef, WorkflowInput } from '../../../lib/core/ports';
+import type { SourceCheck } from '../../../lib/core/check/types';
 import type { RunDetailsDeps } from '../../../lib/core/run-details';
 import type { RunRequest } from '../../../lib/core/run-request';
 import type { RunStatus, SourceResult } from '../../../lib/core/run-status';
@@ -23,8 +24,8 @@ export const ALVRA = { sourceIp: '129.129.242.7' };
 export const BERNINA = { sourceIp: '127.0.0.1', apiKey: 'bernina-key' };
 export const FACILITY: FacilityConfig = {
   beamlines: {
-    alvra: { networks: ['129.129.242.0/24'], apiKeys: ['alvra-key'], detectors: { [DET]: {} } },
-    bernina: { networks: ['129.129.243.0/24'], apiKeys: ['bernina-key'] },
+    alvra: { networks: ['129.129.242.0/24'], apiKeySha256: [apiKeyHash('alvra-key')], detectors: { [DET]: {} } },
+    bernina: { networks: ['129.129.243.0/24'], apiKeySha256: [apiKeyHash('bernina-key')] },
   },
 };
 
@@ -37,13 +38,25 @@ export class MemoryRunStore implements RunRecordStore {
   async getRecord(b: string, p: string, n: number) { return this.records.get(this.key(b, p, n)); }
   async putStatus(status: RunStatus) { this.statuses.set(this.key(status.beamline, status.pgroup, status.run_number), status); }
   async getStatus(b: string, p: string, n: number) { return this.statuses.get(this.key(b, p, n)); }
+  readonly checks = new Map<string, SourceCheck>();
+  async putCheck(run: RunRef, source: string, check: SourceCheck) { this.checks.set(`${this.key(run.beamline, run.pgroup, run.run_number)}/${source}`, check); }
+  async getCheck(run: RunRef, source: string) { return this.checks.get(`${this.key(run.beamline, run.pgroup, run.run_number)}/${source}`); }
   async listStatuses(b: string, p: string, options: { limit?: number } = {}) {
     const all = [...this.statuses.values()].filter((s) => s.beamline === b && s.pgroup === p).sort((x, y) => x.run_number - y.run_number);
     return options.limit ? all.slice(-options.limit) : all;
   }
 }
 
-const counter: RunCounter = { next: async () => 1, current: async () => 1, close: async () => undefined, isClosed: async () => false };
+/** Progress reports in memory (the DynamoDB adapter's contract). */
+export class MemoryProgressStore implements ProgressStore {
+  readonly reports = new Map<string, Record<string, import('../../../lib/core/run-status').SourceProgress>>();
+  private key = (run: RunRef) => `${run.beamline}/${run.pgroup}/${run.run_number}`;
+  async report(run: RunRef, source: string, progress: import('../../../lib/core/run-status').SourceProgress) { this.reports.set(this.key(run), { ...this.reports.get(this.key(run)), [source]: progress }); }
+  async read(run: RunRef) { return this.reports.get(this.key(run)) ?? {}; }
+  async clear(run: RunRef) { this.reports.delete(this.key(run)); }
+}
+
+const counter: RunCounter = { next: async () => 1, current: async (beamline) => (beamline === 'alvra' ? 1 : 0), close: async () => undefined, isClosed: async () => false };
 
 export interface Pgroup {
   dataRoot: string;
@@ -64,6 +77,7 @@ export function makePgroup(): Pgroup {
     fs: new LocalPgroupFilesystem(dataRoot),
     counter,
     store,
+    progress: new MemoryProgressStore(),
     files: new PgroupReader(dataRoot),
     now: () => new Date(),
   };
