@@ -1,3 +1,4 @@
+import { monitorOpenApi } from '../quicklook/openapi';
 import { pgroupRequestSchema, retrieveRequestSchema, runPathSchema, MAX_PULSES_PER_REQUEST } from '../schemas/retrieve-request';
 import { DEFAULT_RUN_LIST_LIMIT, MAX_RUN_LIST_LIMIT } from '../core/run-list';
 import { SCAN_STEP_DETAIL_TYPE } from '../core/scan-event';
@@ -31,6 +32,8 @@ export function openApiDocument(options: { serverUrl?: string; version?: string 
   const pgroupQuery = { name: 'pgroup', in: 'query', required: true, schema: pgroupRequestSchema.properties.pgroup, example: 'p12345' };
   const pgroupPath = { name: 'pgroup', in: 'path', required: true, schema: runPathSchema.properties.pgroup, example: 'p12345' };
   const pgroupBody = { required: true, content: json(ref('PgroupRequest')) };
+  const runNumberPath = { name: 'run_number', in: 'path', required: true, schema: runPathSchema.properties.run_number, example: '1' };
+  const monitor = monitorOpenApi({ answer, pgroupPath, runNumberPath });
 
   return {
     openapi: '3.1.0',
@@ -87,7 +90,7 @@ export function openApiDocument(options: { serverUrl?: string; version?: string 
         get: {
           operationId: 'getRunStatus',
           summary: "A run's state (accepted, retrieving, done, done_with_problems, failed), its sources and their consistency check",
-          parameters: [pgroupPath, { name: 'run_number', in: 'path', required: true, schema: runPathSchema.properties.run_number, example: '1' }],
+          parameters: [pgroupPath, runNumberPath],
           responses: answer('RunStatusReply', 'the run\'s status'),
         },
       },
@@ -99,6 +102,7 @@ export function openApiDocument(options: { serverUrl?: string; version?: string 
           responses: { '200': { description: 'the OpenAPI 3.1 document', content: json({ type: 'object' }) } },
         },
       },
+      ...monitor.paths,
     },
     components: {
       securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: "a beamline's key: identifies the caller's beamline wherever it calls from" } },
@@ -113,6 +117,7 @@ export function openApiDocument(options: { serverUrl?: string; version?: string 
         RunStatus: runStatusSchema,
         RunStatusReply: runStatusReplySchema,
         RunList: runListSchema,
+        ...monitor.schemas,
       },
     },
   };
