@@ -31,7 +31,13 @@ try {
   delays: { dataSeconds: Number(env.SFDAQ_DATA_DELAY_SECONDS ?? 5), detectorSeconds: Number(env.SFDAQ_DETECTOR_DELAY_SECONDS ?? 2) },
   // The functions' own settings (SFDAQ_RETRY_ATTEMPTS, SFDAQ_MAX_BODY_BYTES, ...) reach them as a
   // deployment's environment would; the stack's own variables (above) do not.
-  env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('SFDAQ_') && e[1] !== undefined && !STACK_VARIABLES.test(e[0]))),
+  env: {
+    // The simulated buffers keep 6 minutes: ranges older than that are refused at the door.
+    SFDAQ_DATA_BUFFER_RETENTION_SECONDS: '360',
+    SFDAQ_IMAGE_BUFFER_RETENTION_SECONDS: '360',
+    SFDAQ_ARCHIVER_RETENTION_SECONDS: '360',
+    ...Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('SFDAQ_') && e[1] !== undefined && !STACK_VARIABLES.test(e[0]))),
+  },
   });
 } catch (error) {
   // A start that cannot work says why in one line; anything else is a bug and keeps its trace.

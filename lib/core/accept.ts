@@ -4,6 +4,7 @@ import { resolveBeamline, type Caller, type FacilityConfig } from './facility';
 import { directoryParts, runLabel, SCAN_INFO_DIR, scanFileName, SUFFIX } from './paths';
 import type { OpenRunIndex, PgroupFilesystem, RunCounter, RunRecord, RunRecordStore, ScanInfoReader, WorkflowStarter } from './ports';
 import { checkDetectors, normaliseRequest, type RunRequest } from './run-request';
+import { checkAtTheDoor, type DoorDeps } from './door';
 
 export interface AcceptDeps {
   facility: FacilityConfig;
@@ -16,6 +17,8 @@ export interface AcceptDeps {
   now: () => Date;
   /** Scan file checks; without it the scan file is only checked when it is written (after numbering). */
   scanInfo?: ScanInfoReader;
+  /** Names and ranges checked against the buffers before numbering (lib/core/door.ts); without it, not checked. */
+  door?: DoorDeps;
 }
 
 export interface Accepted {
@@ -34,6 +37,8 @@ export interface PreparedRun {
   request: RunRequest;
   outputDirectory: string;
   scanName?: string;
+  /** What the door checks noted for the run's logs (names not checked, unknown names allowed, ...). */
+  notes?: string[];
 }
 
 /** The caller's beamline, or a refusal naming why none. */
@@ -69,7 +74,7 @@ export function parseRequestTime(text: string): number {
  * Every check of a retrieve request that needs no run number, in the order a
  * scientist's mistakes are most likely: beamline, request rules, detectors,
  * paths, then the pgroup's filesystem (exists, writable, not closed, no
- * symlink leading out). Refusals throw RequestRefused; nothing is written
+ * symlink leading out), then the buffers (range and names: lib/core/door.ts). Refusals throw RequestRefused; nothing is written
  * except raw/.daq if it was missing.
  */
 export async function prepareRun(body: RetrieveRequestBody, caller: Caller, deps: AcceptDeps): Promise<PreparedRun> {
@@ -88,7 +93,9 @@ export async function prepareRun(body: RetrieveRequestBody, caller: Caller, deps
   if (await deps.fs.isClosed(beamline, request.pgroup)) throw new PgroupClosed(request.pgroup, `pgroup ${request.pgroup} of ${beamline}`);
   const outputDirectory = await refuseFsErrors('directory_name', () => deps.fs.outputDirectory(beamline, request.pgroup, parts));
   if (scanName !== undefined) await checkScanFile(deps, beamline, request.pgroup, String(scanName));
-  return { beamline, body: body as Record<string, unknown>, request, outputDirectory, ...(scanName !== undefined ? { scanName: String(scanName) } : {}) };
+  // Last: these ask the buffers (answers cached; a slow buffer costs at most the names' budget).
+  const notes = deps.door ? await checkAtTheDoor(body as Record<string, unknown>, request, deps.door) : [];
+  return { beamline, body: body as Record<string, unknown>, request, outputDirectory, ...(scanName !== undefined ? { scanName: String(scanName) } : {}), ...(notes.length ? { notes } : {}) };
 }
 
 /** Longest file or directory name on the pgroup filesystems (Linux, EFS), bytes. */
@@ -178,7 +185,7 @@ export async function recordAndStart(prepared: PreparedRun, runNumber: number, r
     await deps.openRuns.opened(base, requestTime.getTime());
     await deps.fs.writeRunRecord(record);
     await deps.store.putRecord(record);
-    if (!known) await deps.store.putStatus({ ...base, state: 'accepted', updated: requestTime.toISOString(), request_time: requestTime.toISOString() });
+    if (!known) await deps.store.putStatus({ ...base, state: 'accepted', updated: requestTime.toISOString(), request_time: requestTime.toISOString(), ...(prepared.notes ? { notes: prepared.notes } : {}) });
     // Recorded once per run (a resumed run finds its own step and writes nothing new).
     if (scanName !== undefined && request.scan_info) {
       await deps.fs.appendScanInfo(beamline, request.pgroup, runNumber, request.scan_info, Object.values(files), [request.start_pulseid, request.stop_pulseid]);

@@ -65,7 +65,7 @@ export interface OutcomeDeps {
  * `context` is the run as loaded from its record (file names); without it (the
  * record is unreadable) the files are left empty.
  */
-export async function recordOutcome(input: OutcomeInput, context: WorkflowInput | undefined, deps: OutcomeDeps): Promise<RunStatus> {
+export async function recordOutcome(input: OutcomeInput, context: WorkflowInput | undefined, deps: OutcomeDeps, notes?: string[]): Promise<RunStatus> {
   const progress = await deps.progress.read(input).catch(() => ({}) as Record<string, never>);
   const sources: SourceResult[] = await Promise.all(
     (input.results ?? []).map(async (result) => {
@@ -93,6 +93,7 @@ export async function recordOutcome(input: OutcomeInput, context: WorkflowInput 
     finished: now,
     sources,
     ...(context ? { request_time: new Date(context.request_time_ms).toISOString() } : {}),
+    ...(notes?.length ? { notes } : {}),
   };
   const status: RunStatus =
     outcome.state === 'failed'

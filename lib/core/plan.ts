@@ -1,6 +1,7 @@
 import type { RunRef, WorkflowInput } from './ports';
 import type { SourceKind } from './run-status';
 import { SUFFIX } from './paths';
+import type { FacilityClock } from './clock';
 
 /** One item of the workflow's Map: which source, and when its buffer may be read. Small: the run record has the rest. */
 export interface PlannedItem {
@@ -22,15 +23,17 @@ export const kindOf = (source: string): SourceKind => KIND_OF[source] ?? 'detect
 
 /**
  * The run's items, one per output file. Data, image and archiver sources
- * wait until `dataSeconds` after the request (the buffers need that long to
- * hold the pulses); detectors wait `detectorSeconds`.
+ * wait until `dataSeconds` after the later of the request and the stop
+ * pulse (the buffers need that long to hold the pulses: a range reaching
+ * into the future waits for it); detectors wait `detectorSeconds`.
  *
- * @example planSources(input, { dataSeconds: 60, detectorSeconds: 10 }).map((s) => s.source) // ['BSREAD', 'JF01T03V01']
+ * @example planSources(input, { dataSeconds: 60, detectorSeconds: 10 }, clock).map((s) => s.source) // ['BSREAD', 'JF01T03V01']
  */
-export function planSources(input: WorkflowInput, delays: { dataSeconds: number; detectorSeconds: number }): PlannedItem[] {
+export function planSources(input: WorkflowInput, delays: { dataSeconds: number; detectorSeconds: number }, clock: Pick<FacilityClock, 'timeMs'>): PlannedItem[] {
+  const from = Math.max(input.request_time_ms, clock.timeMs(BigInt(input.request.stop_pulseid)));
   return Object.keys(input.files).map((source) => {
     const kind = kindOf(source);
     const delay = kind === 'detector' ? delays.detectorSeconds : delays.dataSeconds;
-    return { source, kind, not_before: new Date(input.request_time_ms + delay * 1000).toISOString() };
+    return { source, kind, not_before: new Date(from + delay * 1000).toISOString() };
   });
 }

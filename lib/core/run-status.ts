@@ -41,6 +41,8 @@ interface RunStatusBase {
   /** When the request was accepted and, once final, when the run finished (ISO). */
   request_time?: string;
   finished?: string;
+  /** What the broker noted at the door (names not checked, unknown names allowed, part of the range gone). */
+  notes?: string[];
 }
 
 export type RunStatus =

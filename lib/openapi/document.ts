@@ -1,9 +1,9 @@
 import { monitorOpenApi } from '../quicklook/openapi';
-import { pgroupRequestSchema, retrieveRequestSchema, runPathSchema, MAX_PULSES_PER_REQUEST } from '../schemas/retrieve-request';
+import { channelSearchSchema, pgroupRequestSchema, retrieveRequestSchema, runPathSchema, MAX_PULSES_PER_REQUEST } from '../schemas/retrieve-request';
 import { DEFAULT_RUN_LIST_LIMIT, MAX_RUN_LIST_LIMIT } from '../core/run-list';
 import { SCAN_STEP_DETAIL_TYPE } from '../core/scan-event';
 import {
-  acceptedSchema, closedSchema, RATES_TEXT, refusedSchema, runListSchema, runNumberSchema, runStatusReplySchema, runStatusSchema, sourceResultSchema,
+  acceptedSchema, channelListSchema, closedSchema, RATES_TEXT, refusedSchema, runListSchema, runNumberSchema, runStatusReplySchema, runStatusSchema, sourceResultSchema,
 } from './responses';
 
 /**
@@ -94,6 +94,19 @@ export function openApiDocument(options: { serverUrl?: string; version?: string 
           responses: answer('RunStatusReply', 'the run\'s status'),
         },
       },
+      '/channels': {
+        get: {
+          operationId: 'searchChannels',
+          summary: 'Names the buffers know: BS channels and cameras (kind=bs,camera, the default) or archived PVs (kind=pv)',
+          description: 'search: a part of the name, or a glob over the whole name with * and ?; case-insensitive. The same catalogues the broker checks request names against.',
+          parameters: [
+            { name: 'search', in: 'query', required: true, schema: channelSearchSchema.properties.search, example: 'TIFALL' },
+            { name: 'kind', in: 'query', required: false, schema: channelSearchSchema.properties.kind, example: 'bs,camera' },
+            { name: 'limit', in: 'query', required: false, schema: channelSearchSchema.properties.limit, example: '100' },
+          ],
+          responses: answer('ChannelList', 'the matching names'),
+        },
+      },
       '/openapi.json': {
         get: {
           operationId: 'getOpenApi',
@@ -117,6 +130,7 @@ export function openApiDocument(options: { serverUrl?: string; version?: string 
         RunStatus: runStatusSchema,
         RunStatusReply: runStatusReplySchema,
         RunList: runListSchema,
+        ChannelList: channelListSchema,
         ...monitor.schemas,
       },
     },

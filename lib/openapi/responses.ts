@@ -56,14 +56,31 @@ export const sourceResultSchema = {
     source: { type: 'string', description: 'BSREAD, CAMERAS, PVCHANNELS or the detector name' },
     kind: { enum: ['data', 'image', 'archiver', 'detector'] },
     file: { type: 'string' },
-    state: { enum: ['pending', 'done', 'done_with_problems', 'failed'] },
-    reason: { type: 'string' },
+    state: { enum: ['pending', 'retrieving', 'done', 'done_with_problems', 'failed'] },
+    reason: { type: 'string', description: 'why the source failed, for people (never a stack trace or a server path)' },
     check: {
       type: 'object',
-      description: 'the consistency check of the file: verdict, the range judged, and per channel its counts and problems',
+      description: 'the consistency check of the file: verdict, the range judged, and per channel its counts and problems (every channel up to 50; beyond, the channels with problems, up to 50)',
       properties: {
         verdict: { enum: ['ok', 'problems'] },
         channels: { type: 'object', additionalProperties: { type: 'object', properties: { problems: { type: 'array', items: { type: 'string' } } } } },
+        channels_total: { type: 'integer', minimum: 0 },
+        channels_with_problems: { type: 'integer', minimum: 0 },
+        channels_omitted: { type: 'integer', minimum: 0 },
+      },
+    },
+    progress: {
+      type: 'object',
+      description: 'how far the source has got, reported by its retriever while it works (and its last report once finished)',
+      required: ['pulses_written', 'pulses_expected', 'bytes_written', 'updated'],
+      properties: {
+        pulses_written: { type: 'integer', minimum: 0 },
+        pulses_expected: { type: 'integer', minimum: 0 },
+        bytes_written: { type: 'integer', minimum: 0 },
+        rate_pulses_per_s: { type: 'number' },
+        items_done: { type: 'integer', minimum: 0 },
+        items_total: { type: 'integer', minimum: 0 },
+        updated: { type: 'string', format: 'date-time' },
       },
     },
   },
@@ -80,6 +97,25 @@ export const runStatusSchema = {
     updated: { type: 'string', format: 'date-time' },
     sources: { type: 'array', items: { $ref: '#/components/schemas/SourceResult' } },
     reason: { type: 'string' },
+    request_time: { type: 'string', format: 'date-time' },
+    finished: { type: 'string', format: 'date-time' },
+    notes: { type: 'array', items: { type: 'string' }, description: 'what the broker noted at the door (names not checked, unknown names allowed, part of the range gone)' },
+  },
+} as const;
+
+export const channelListSchema = {
+  type: 'object',
+  required: ['status', 'message', 'channels', 'total', 'truncated', 'unavailable'],
+  properties: {
+    status: { const: 'ok' },
+    message: { type: 'string' },
+    channels: {
+      type: 'array',
+      items: { type: 'object', required: ['name', 'kind', 'backend'], properties: { name: { type: 'string' }, kind: { enum: ['bs', 'camera', 'pv'] }, backend: { type: 'string' } } },
+    },
+    total: { type: 'integer', minimum: 0 },
+    truncated: { type: 'boolean' },
+    unavailable: { type: 'array', description: 'catalogues that did not answer in time (their names are missing)', items: { type: 'object', properties: { kind: { type: 'string' }, buffer: { type: 'string' }, why: { type: 'string' } } } },
   },
 } as const;
 

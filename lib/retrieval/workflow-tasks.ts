@@ -17,16 +17,24 @@ import type { App } from '../runtime/app';
 import { checkRun } from './check-files';
 import { writeErrorFiles } from './error-file';
 import { retrieveSource } from './retrieve-source';
+import { RunLog } from './run-log';
+import { FacilityClock } from '../core/clock';
 
 const refOf = (run: RunRef): RunRef => ({ beamline: run.beamline, pgroup: run.pgroup, run_number: run.run_number });
 
 /** Plan: mark the run `retrieving` and list its items (one per source). */
 export async function planTask(input: RunRef, app: App): Promise<RunRef & { items: PlannedItem[] }> {
   const run = await app.runContext(input);
-  const items = planSources(run, app.config.delays);
+  const items = planSources(run, app.config.delays, new FacilityClock(app.config.buffers.clock));
+  // What the door noted (names not checked, unknown names allowed) opens every source's log.
+  const notes = (await app.store.getStatus(input.beamline, input.pgroup, input.run_number))?.notes ?? [];
+  if (notes.length > 0) {
+    await Promise.all(items.map(async (item) => (await RunLog.open(app.config.dataRoot, run, item.source)).lines(notes.map((n) => `note: ${n}`))));
+  }
   await app.store.putStatus({
     ...refOf(input), state: 'retrieving', updated: app.now().toISOString(), request_time: new Date(run.request_time_ms).toISOString(),
     sources: items.map((i) => ({ source: i.source, kind: i.kind, file: run.files[i.source] ?? '', state: 'pending' })),
+    ...(notes.length ? { notes } : {}),
   });
   return { ...refOf(input), items };
 }
@@ -121,6 +129,7 @@ export async function checkTask(input: RunRef & { results: ItemResult[] }, app: 
 export async function outcomeTask(input: OutcomeInput, app: App): Promise<RunRef & { state: string }> {
   // An unreadable record must not keep the outcome from being recorded: the run then fails with the reason.
   const run = await app.runContext(input).catch(() => undefined);
-  const status = await recordOutcome(input, run, app);
+  const notes = (await app.store.getStatus(input.beamline, input.pgroup, input.run_number).catch(() => undefined))?.notes;
+  const status = await recordOutcome(input, run, app, notes);
   return { ...refOf(input), state: status.state };
 }

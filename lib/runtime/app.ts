@@ -15,6 +15,13 @@ import { S3RunRecordStore } from '../adapters/s3/run-records';
 import { StepFunctionsExecutionLookup } from '../adapters/sfn/execution-lookup';
 import { StepFunctionsWorkflowStarter } from '../adapters/sfn/workflow-starter';
 import type { BrokerConfig } from './config';
+import { FacilityClock } from '../core/clock';
+import type { DoorDeps } from '../core/door';
+import type { NameCatalogues } from '../core/names';
+import { dataApiChannelCatalogue } from '../adapters/buffers/data-api/channel-search';
+import { archiverPvCatalogue } from '../adapters/buffers/archiver/pv-list';
+import { oldestDetectorPulse } from '../adapters/buffers/detector/oldest-pulse';
+import { parseDetectorName } from '../adapters/buffers/detector/layout';
 
 /**
  * The broker, composed once from a checked config: every adapter, built
@@ -62,6 +69,7 @@ export function buildApp(config: BrokerConfig, overrides: AppOverrides = {}): Ap
     new S3Client({ ...client, ...(aws.endpoints.s3 ? { endpoint: aws.endpoints.s3 } : {}), forcePathStyle: aws.s3ForcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
   );
   const contexts = new RunContextCache((ref) => loadRunContext(ref, { store, fs }));
+  const now = overrides.now ?? (() => new Date());
   return {
     config,
     facility: config.facility,
@@ -77,7 +85,34 @@ export function buildApp(config: BrokerConfig, overrides: AppOverrides = {}): Ap
     workflow: new StepFunctionsWorkflowStarter(config.stateMachineArn, sfn),
     executions: new StepFunctionsExecutionLookup(config.stateMachineArn, sfn),
     runContext: (ref) => contexts.get(ref),
-    now: () => new Date(),
+    door: doorOf(config, now),
+    now,
     ...overrides,
+  };
+}
+
+/**
+ * The checks at the door, over the buffers' own catalogues (cached per
+ * instance: a warm Lambda answers from memory) and the detector buffer's listing.
+ */
+function doorOf(config: BrokerConfig, now: () => Date): DoorDeps {
+  const { door, buffers } = config;
+  const cache = { budgetMs: door.nameBudgetMs, ttlMs: door.nameCacheSeconds * 1000, prepareSuggestions: true, now: () => now().getTime() };
+  const catalogues: NameCatalogues = door.checkNames
+    ? {
+        bs: dataApiChannelCatalogue({ baseUrl: buffers.dataBufferUrl, backend: 'sf-databuffer', ...cache }),
+        camera: dataApiChannelCatalogue({ baseUrl: buffers.imageBufferUrl, backend: 'sf-imagebuffer', ...cache }),
+        pv: archiverPvCatalogue({ mgmtUrl: door.archiverMgmtUrl, ...cache }),
+      }
+    : {};
+  return {
+    catalogues,
+    clock: new FacilityClock(buffers.clock),
+    nameBudgetMs: door.nameBudgetMs,
+    retentionSeconds: door.retentionSeconds,
+    horizonPulses: door.horizonPulses,
+    delays: config.delays,
+    detectorOldestPulse: (detector) => oldestDetectorPulse(buffers.detectorBufferRoot, detector, parseDetectorName(detector).modules),
+    now,
   };
 }

@@ -4,6 +4,7 @@ import { checkFacilityConfig, type FacilityConfig } from '../core/facility';
 import { DEFAULT_CLOCK, type FacilityClockConfig } from '../core/clock';
 import { DEFAULT_RETRY } from '../adapters/buffers/retry';
 import type { BufferEndpoints } from '../retrieval/types';
+import { MAX_PULSES_PER_REQUEST } from '../schemas/retrieve-request';
 
 /**
  * The broker's configuration: built once from the environment (a Lambda
@@ -47,6 +48,21 @@ export interface BrokerConfig {
   recovery: { graceSeconds: number };
   /** Retrievers report progress at most this often (ms). */
   progressIntervalMs: number;
+  /**
+   * Checks at the door: names against the buffers' catalogues (each answers
+   * within `nameBudgetMs` or the request goes on unchecked, noted in the run
+   * log; lists cached `nameCacheSeconds`), ranges against what the buffers
+   * keep (`retentionSeconds` per buffer; absent = unknown, not checked; the
+   * detector buffer from its own listing) and at most `horizonPulses` ahead.
+   */
+  door: {
+    checkNames: boolean;
+    nameBudgetMs: number;
+    nameCacheSeconds: number;
+    archiverMgmtUrl: string;
+    retentionSeconds: { data?: number; image?: number; archiver?: number };
+    horizonPulses: number;
+  };
 }
 
 /** A configuration that cannot work: every problem found, named by its variable. */
@@ -100,6 +116,18 @@ const configSchema = {
     delays: { type: 'object', required: ['dataSeconds', 'detectorSeconds'], properties: { dataSeconds: count, detectorSeconds: count } },
     recovery: { type: 'object', required: ['graceSeconds'], properties: { graceSeconds: count } },
     progressIntervalMs: positive,
+    door: {
+      type: 'object',
+      required: ['checkNames', 'nameBudgetMs', 'nameCacheSeconds', 'archiverMgmtUrl', 'retentionSeconds', 'horizonPulses'],
+      properties: {
+        checkNames: { type: 'boolean' },
+        nameBudgetMs: positive,
+        nameCacheSeconds: count,
+        archiverMgmtUrl: text,
+        retentionSeconds: { type: 'object', properties: { data: positive, image: positive, archiver: positive } },
+        horizonPulses: { type: 'integer', minimum: 0 },
+      },
+    },
   },
 } as const;
 
@@ -119,6 +147,12 @@ const SOURCE_OF: Record<string, string> = {
   '/delays/detectorSeconds': 'SFDAQ_DETECTOR_DELAY_SECONDS',
   '/recovery/graceSeconds': 'SFDAQ_RECOVERY_GRACE_SECONDS',
   '/progressIntervalMs': 'SFDAQ_PROGRESS_INTERVAL_MS',
+  '/door/nameBudgetMs': 'SFDAQ_NAME_CHECK_BUDGET_MS',
+  '/door/nameCacheSeconds': 'SFDAQ_NAME_CACHE_SECONDS',
+  '/door/retentionSeconds/data': 'SFDAQ_DATA_BUFFER_RETENTION_SECONDS',
+  '/door/retentionSeconds/image': 'SFDAQ_IMAGE_BUFFER_RETENTION_SECONDS',
+  '/door/retentionSeconds/archiver': 'SFDAQ_ARCHIVER_RETENTION_SECONDS',
+  '/door/horizonPulses': 'SFDAQ_HORIZON_PULSES',
   '/aws/connectionTimeoutMs': 'SFDAQ_AWS_CONNECTION_TIMEOUT_MS',
   '/aws/requestTimeoutMs': 'SFDAQ_AWS_REQUEST_TIMEOUT_MS',
   '/aws/maxAttempts': 'SFDAQ_AWS_MAX_ATTEMPTS',
@@ -211,6 +245,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     delays: { dataSeconds: num(env, 'SFDAQ_DATA_DELAY_SECONDS', 60), detectorSeconds: num(env, 'SFDAQ_DETECTOR_DELAY_SECONDS', 10) },
     recovery: { graceSeconds: num(env, 'SFDAQ_RECOVERY_GRACE_SECONDS', 120) },
     progressIntervalMs: num(env, 'SFDAQ_PROGRESS_INTERVAL_MS', 1_000),
+    door: {
+      checkNames: env.SFDAQ_NAME_CHECK !== 'off',
+      nameBudgetMs: num(env, 'SFDAQ_NAME_CHECK_BUDGET_MS', 300),
+      nameCacheSeconds: num(env, 'SFDAQ_NAME_CACHE_SECONDS', 300),
+      // The Archiver Appliance serves its management API (getAllPVs) on its own port (17665 at PSI).
+      archiverMgmtUrl: env.SFDAQ_ARCHIVER_MGMT_URL ?? env.SFDAQ_ARCHIVER_URL ?? 'http://sf-archapp-05.psi.ch:17665',
+      retentionSeconds: {
+        ...(env.SFDAQ_DATA_BUFFER_RETENTION_SECONDS ? { data: num(env, 'SFDAQ_DATA_BUFFER_RETENTION_SECONDS', 0) } : {}),
+        ...(env.SFDAQ_IMAGE_BUFFER_RETENTION_SECONDS ? { image: num(env, 'SFDAQ_IMAGE_BUFFER_RETENTION_SECONDS', 0) } : {}),
+        ...(env.SFDAQ_ARCHIVER_RETENTION_SECONDS ? { archiver: num(env, 'SFDAQ_ARCHIVER_RETENTION_SECONDS', 0) } : {}),
+      },
+      horizonPulses: num(env, 'SFDAQ_HORIZON_PULSES', MAX_PULSES_PER_REQUEST),
+    },
   });
 }
 

@@ -59,6 +59,8 @@ export const retrieveRequestSchema = {
       properties: { scan_name: { type: 'string', minLength: 1, maxLength: 128 } },
       maxProperties: 64,
     },
+    /** true: names the buffers do not know (yet) are retrieved anyway, noted in the run's logs instead of refused. */
+    allow_unknown_channels: { type: 'boolean' },
   },
   additionalProperties: true,
   maxProperties: 64,
@@ -90,3 +92,18 @@ export const runPathSchema = {
 } as const;
 
 export type RunPath = FromSchema<typeof runPathSchema>;
+
+/** Query of GET /channels: `search` (a part of the name, or a glob with * and ?), `kind` (comma-separated bs, camera, pv), `limit`. */
+export const channelSearchSchema = {
+  $id: 'ChannelSearch',
+  type: 'object',
+  required: ['search'],
+  properties: {
+    search: { type: 'string', minLength: 1, maxLength: 256 },
+    kind: { type: 'string', pattern: '^(bs|camera|pv)(,(bs|camera|pv))*$' },
+    limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
+  },
+  additionalProperties: true,
+} as const;
+
+export type ChannelSearchQuery = FromSchema<typeof channelSearchSchema>;

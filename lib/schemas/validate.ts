@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { RequestRefused } from '../core/errors';
-import { pgroupRequestSchema, retrieveRequestSchema, runPathSchema, type PgroupRequestBody, type RetrieveRequestBody, type RunPath } from './retrieve-request';
+import { channelSearchSchema, pgroupRequestSchema, retrieveRequestSchema, runPathSchema, type ChannelSearchQuery, type PgroupRequestBody, type RetrieveRequestBody, type RunPath } from './retrieve-request';
 
 // Strict mode: a typo in a schema keyword fails at load, not silently at run time.
 const ajv = new Ajv({ strict: true, allErrors: false, allowUnionTypes: false });
@@ -10,6 +10,7 @@ const validators = {
   retrieve: ajv.compile(retrieveRequestSchema) as ValidateFunction<RetrieveRequestBody>,
   pgroup: ajv.compile(pgroupRequestSchema) as ValidateFunction<PgroupRequestBody>,
   runPath: ajv.compile(runPathSchema) as ValidateFunction<RunPath>,
+  channelSearch: ajv.compile(channelSearchSchema) as ValidateFunction<ChannelSearchQuery>,
 };
 
 /** `/detectors/JF01T03V01/roi` -> `detectors.JF01T03V01.roi`: the field as a scientist writes it. */
@@ -23,7 +24,8 @@ function fieldOf(error: ErrorObject): string {
 const MESSAGES: Record<string, (e: ErrorObject) => string> = {
   required: () => 'is missing',
   type: (e) => `must be ${e.params.type === 'integer' ? 'an integer' : `of type ${e.params.type}`}`,
-  pattern: (e) => `does not match the expected form ${e.params.pattern}`,
+  // Never the schema's regular expression: the caller needs the form in words (FORMS below).
+  pattern: () => 'is not of the expected form',
   enum: (e) => `is not one of the allowed values ${JSON.stringify(e.params.allowedValues)}`,
   maxItems: (e) => `has too many entries (at most ${e.params.limit})`,
   maxLength: (e) => `is too long (at most ${e.params.limit} characters)`,
@@ -63,6 +65,10 @@ function specialMessage(field: string, error: ErrorObject, _data: unknown): stri
   if (field.startsWith('detectors.') && error.keyword === 'additionalProperties')
     return `${field}: detector option ${JSON.stringify(String(error.params.additionalProperty))} is not supported (supported: compression, disabled_modules, selected_pulse_ids)`;
   if (field === 'pgroup' && error.keyword === 'pattern') return 'pgroup must be of the form p12345';
+  if (field === 'run_number' && error.keyword === 'pattern') return 'run_number must be a run number: a whole number such as 7';
+  if ((field === 'start_pulseid' || field === 'stop_pulseid') && error.keyword === 'pattern') return `${field} must be a pulse id: a whole number`;
+  if (field === 'kind' && error.keyword === 'pattern') return 'kind must be bs, camera or pv, or several of them separated by commas (e.g. bs,camera)';
+  if (field === 'limit' && error.keyword === 'pattern') return 'limit must be a whole number from 1 to 1000';
   if (field === 'detectors' && error.keyword === 'type') return `detectors is not dictionary (must be an object: detector name -> options)`;
   return undefined;
 }
@@ -82,3 +88,5 @@ export const validateRetrieveBody = (data: unknown): RetrieveRequestBody => chec
 export const validatePgroupBody = (data: unknown): PgroupRequestBody => check(validators.pgroup, data);
 /** Validate `{pgroup, run_number}` path parameters. */
 export const validateRunPath = (data: unknown): RunPath => check(validators.runPath, data);
+/** Validate the query of GET /channels. */
+export const validateChannelSearch = (data: unknown): ChannelSearchQuery => check(validators.channelSearch, data);
