@@ -132,7 +132,7 @@ build_libs() {
     -DHDF5_ENABLE_DIRECT_VFD=OFF -DHDF5_ENABLE_ROS3_VFD=OFF -DHDF5_ENABLE_HDFS=OFF \
     -DHDF5_ENABLE_USING_MEMCHECKER=OFF -DHDF5_MEMORY_ALLOC_SANITY_CHECK=OFF \
     >"$WORK/hdf5-configure.log" 2>&1) || { tail -50 "$WORK/hdf5-configure.log"; exit 1; }
-  grep -E 'H5_SIZEOF_(SIZE_T|LONG|OFF_T|LONG_LONG) ' "$B/hdf5/H5pubconf.h" >&2 || true
+  grep -E 'H5_SIZEOF_(SIZE_T|LONG|OFF_T|LONG_LONG) ' "$B/hdf5/src/H5pubconf.h" >&2 || true
 
   log "libhdf5 make"
   make -C "$B/hdf5" -j"$JOBS" hdf5-static >"$WORK/hdf5-make.log" 2>&1 || { tail -50 "$WORK/hdf5-make.log"; exit 1; }
@@ -160,14 +160,16 @@ build_link() {
     -o "$O/hdf5-engine.mjs" \
     -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createHdf5Engine -sENVIRONMENT=node \
     -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=2GB \
-    -sEXIT_RUNTIME=0 -sINVOKE_RUN=0 -sFILESYSTEM=1 \
+    -sEXIT_RUNTIME=0 -sINVOKE_RUN=0 -sFILESYSTEM=1 -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 \
     -sEXPORTED_FUNCTIONS="[\"_malloc\",\"_free\",$EXPORTS]" \
     -sEXPORTED_RUNTIME_METHODS='["UTF8ToString","stringToUTF8","lengthBytesUTF8"]' \
     --js-library "$HERE/library-fd64.js" \
     --extern-pre-js "$HERE/extern-pre.js" \
     >"$WORK/link.log" 2>&1 || { cat "$WORK/link.log"; exit 1; }
   # pitfall 6: the 64-bit offset fix must be in the output, not emscripten's i32 versions.
-  grep -q 'sfdaq-fd64' "$O/hdf5-engine.mjs" || { echo "fd64 fix missing from the generated JS" >&2; exit 1; }
+  [[ "$(grep -oF 'offset_high*4294967296+(offset_low>>>0)' "$O/hdf5-engine.mjs" | wc -l)" == 2 &&
+     "$(grep -oF 'ftruncate64(fd,low,high){try{var length=high*4294967296+(low>>>0)' "$O/hdf5-engine.mjs" | wc -l)" == 1 ]] ||
+    { echo "the 64-bit offset fix (library-fd64.js) is missing from the generated JS" >&2; exit 1; }
   cp "$O/hdf5-engine.mjs" "$O/hdf5-engine.wasm" "$OUT/"
   log "done: $(stat -c %s "$OUT/hdf5-engine.wasm") B wasm, $(stat -c %s "$OUT/hdf5-engine.mjs") B js"
   sha256sum "$OUT/hdf5-engine.wasm" "$OUT/hdf5-engine.mjs" | sed "s|$REPO/||" >&2

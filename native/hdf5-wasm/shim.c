@@ -36,16 +36,31 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data) {
     return 0;
 }
 
+/* The error stack of the first failed call since the last fail(): cleanup calls made before fail()
+ * (H5Pclose, H5Sclose, ...) are API calls, and each API call clears the current stack. */
+static hid_t saved_stack = -1;
+
+/* Passes a result through; on failure keeps HDF5's error stack for fail(). */
+static int64_t kept(int64_t r) {
+    if (r < 0 && saved_stack < 0) saved_stack = H5Eget_current_stack();
+    return r;
+}
+
 /* Records `what` plus HDF5's error stack as the last error, clears the stack; returns -1. */
 static int fail(const char *what) {
     snprintf(last_error, sizeof(last_error), "%s", what);
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, NULL);
+    hid_t stack = saved_stack >= 0 ? saved_stack : H5E_DEFAULT;
+    H5Ewalk2(stack, H5E_WALK_DOWNWARD, walk_cb, NULL);
+    if (saved_stack >= 0) H5Eclose_stack(saved_stack);
+    saved_stack = -1;
     H5Eclear2(H5E_DEFAULT);
     return -1;
 }
 
 static int fail_msg(const char *what) {
     snprintf(last_error, sizeof(last_error), "%s", what);
+    if (saved_stack >= 0) H5Eclose_stack(saved_stack);
+    saved_stack = -1;
     H5Eclear2(H5E_DEFAULT);
     return -1;
 }
@@ -107,7 +122,7 @@ static hid_t file_access(void) {
 /** truncate: 1 = H5F_ACC_TRUNC (replace), 0 = H5F_ACC_EXCL (fail if it exists). */
 EMSCRIPTEN_KEEPALIVE int h5e_file_create(const char *path, int truncate) {
     hid_t fapl = file_access();
-    hid_t f = H5Fcreate(path, truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    hid_t f = kept(H5Fcreate(path, truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl));
     H5Pclose(fapl);
     if (f < 0) return fail("cannot create file");
     return put(f);
@@ -115,7 +130,7 @@ EMSCRIPTEN_KEEPALIVE int h5e_file_create(const char *path, int truncate) {
 
 EMSCRIPTEN_KEEPALIVE int h5e_file_open(const char *path, int writable) {
     hid_t fapl = file_access();
-    hid_t f = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
+    hid_t f = kept(H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl));
     H5Pclose(fapl);
     if (f < 0) return fail("cannot open file");
     return put(f);
@@ -141,13 +156,12 @@ EMSCRIPTEN_KEEPALIVE int h5e_close(int h) {
             if (handles[k] == 0) continue;
             H5I_type_t t = H5Iget_type(handles[k]);
             if (t == H5I_GROUP || t == H5I_DATASET) {
+                /* H5Iget_file_id returns the file's own id (one more reference) */
                 hid_t fk = H5Iget_file_id(handles[k]);
                 if (fk >= 0) {
-                    unsigned long a = 0, b = 0;
-                    H5Fget_fileno(fk, &a);
-                    H5Fget_fileno(id, &b);
+                    int same = fk == id;
                     H5Fclose(fk);
-                    if (a == b) { H5Oclose(handles[k]); handles[k] = 0; }
+                    if (same) { H5Oclose(handles[k]); handles[k] = 0; }
                 }
             }
         }
@@ -182,7 +196,7 @@ EMSCRIPTEN_KEEPALIVE int h5e_group_create(int loc, const char *name) {
     hid_t l = get(loc);
     if (l < 0) return -1;
     hid_t lcpl = link_create_plist(), gcpl = group_create_plist();
-    hid_t g = H5Gcreate2(l, name, lcpl, gcpl, H5P_DEFAULT);
+    hid_t g = kept(H5Gcreate2(l, name, lcpl, gcpl, H5P_DEFAULT));
     H5Pclose(lcpl);
     H5Pclose(gcpl);
     if (g < 0) return fail("cannot create group");
@@ -193,7 +207,7 @@ EMSCRIPTEN_KEEPALIVE int h5e_group_create(int loc, const char *name) {
 EMSCRIPTEN_KEEPALIVE int h5e_object_open(int loc, const char *name) {
     hid_t l = get(loc);
     if (l < 0) return -1;
-    hid_t o = H5Oopen(l, name, H5P_DEFAULT);
+    hid_t o = kept(H5Oopen(l, name, H5P_DEFAULT));
     if (o < 0) return fail("cannot open object");
     return put(o);
 }
@@ -291,7 +305,7 @@ static hid_t make_space(int rank, const double *dims, const double *maxdims) {
         d[i] = (hsize_t)dims[i];
         m[i] = maxdims ? (maxdims[i] < 0 ? H5S_UNLIMITED : (hsize_t)maxdims[i]) : d[i];
     }
-    return H5Screate_simple(rank, d, m);
+    return kept(H5Screate_simple(rank, d, m));
 }
 
 /** Selects [start, start+count) in a copy of the dataset's file space; also makes the memory space. */
@@ -310,7 +324,7 @@ static int select_slab(hid_t ds, int rank, const double *start, const double *co
     }
     hsize_t s[32], c[32];
     for (int i = 0; i < rank; i++) { s[i] = (hsize_t)start[i]; c[i] = (hsize_t)count[i]; }
-    if (H5Sselect_hyperslab(*fspace, H5S_SELECT_SET, s, NULL, c, NULL) < 0 || H5Sselect_valid(*fspace) <= 0) {
+    if (kept(H5Sselect_hyperslab(*fspace, H5S_SELECT_SET, s, NULL, c, NULL)) < 0 || H5Sselect_valid(*fspace) <= 0) {
         H5Sclose(*fspace);
         return fail("selection outside the dataset's extent");
     }
@@ -346,14 +360,14 @@ EMSCRIPTEN_KEEPALIVE int h5e_dataset_create(int loc, const char *name, int dtype
     case 1: {
         hsize_t c[32];
         for (int i = 0; i < rank; i++) c[i] = (hsize_t)chunks[i];
-        ok = H5Pset_chunk(dcpl, rank, c) >= 0;
+        ok = kept(H5Pset_chunk(dcpl, rank, c)) >= 0;
         if (ok && opts[6]) ok = H5Pset_fletcher32(dcpl) >= 0;
         if (ok && opts[2]) ok = H5Pset_shuffle(dcpl) >= 0;
         if (ok && opts[4]) {
             unsigned cd[2] = {(unsigned)opts[5], BSHUF_H5_COMPRESS_LZ4};
-            ok = H5Pset_filter(dcpl, BSHUF_H5FILTER, H5Z_FLAG_OPTIONAL, 2, cd) >= 0;
+            ok = kept(H5Pset_filter(dcpl, BSHUF_H5FILTER, H5Z_FLAG_OPTIONAL, 2, cd)) >= 0;
         }
-        if (ok && opts[3] >= 0) ok = H5Pset_deflate(dcpl, (unsigned)opts[3]) >= 0;
+        if (ok && opts[3] >= 0) ok = kept(H5Pset_deflate(dcpl, (unsigned)opts[3])) >= 0;
         break;
     }
     case 2: ok = H5Pset_layout(dcpl, H5D_COMPACT) >= 0; break;
@@ -361,13 +375,13 @@ EMSCRIPTEN_KEEPALIVE int h5e_dataset_create(int loc, const char *name, int dtype
     }
     if (ok && opts[1]) {
         H5D_alloc_time_t at = opts[1] == 1 ? H5D_ALLOC_TIME_EARLY : opts[1] == 2 ? H5D_ALLOC_TIME_INCR : H5D_ALLOC_TIME_LATE;
-        ok = H5Pset_alloc_time(dcpl, at) >= 0;
+        ok = kept(H5Pset_alloc_time(dcpl, at)) >= 0;
     }
     if (ok && opts[7]) ok = H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0;
     hid_t ds = -1;
     if (ok) {
         hid_t lcpl = link_create_plist();
-        ds = H5Dcreate2(l, name, type, space, lcpl, dcpl, H5P_DEFAULT);
+        ds = kept(H5Dcreate2(l, name, type, space, lcpl, dcpl, H5P_DEFAULT));
         H5Pclose(lcpl);
     }
     H5Pclose(dcpl);
@@ -442,7 +456,7 @@ EMSCRIPTEN_KEEPALIVE int h5e_dataset_write(int h, int dtype, int rank, const dou
     hid_t fspace, mspace;
     if (select_slab(ds, rank, start, count, &fspace, &mspace) < 0) return -1;
     hid_t mtype = make_type(dtype, 1);
-    herr_t r = mtype < 0 ? -1 : H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, buf);
+    herr_t r = mtype < 0 ? -1 : kept(H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, buf));
     if (mtype >= 0) H5Tclose(mtype);
     H5Sclose(mspace);
     H5Sclose(fspace);
@@ -457,7 +471,7 @@ EMSCRIPTEN_KEEPALIVE int h5e_dataset_read(int h, int dtype, int rank, const doub
     hid_t fspace, mspace;
     if (select_slab(ds, rank, start, count, &fspace, &mspace) < 0) return -1;
     hid_t mtype = make_type(dtype, 1);
-    herr_t r = mtype < 0 ? -1 : H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, buf);
+    herr_t r = mtype < 0 ? -1 : kept(H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, buf));
     if (mtype >= 0) H5Tclose(mtype);
     H5Sclose(mspace);
     H5Sclose(fspace);
@@ -476,7 +490,7 @@ EMSCRIPTEN_KEEPALIVE int h5e_dataset_write_strings(int h, int rank, const double
     hid_t mtype = H5Tcopy(H5T_C_S1);
     H5Tset_size(mtype, H5T_VARIABLE);
     H5Tset_cset(mtype, H5Tget_cset(ftype));
-    herr_t r = H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, strs);
+    herr_t r = kept(H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, strs));
     H5Tclose(mtype);
     H5Tclose(ftype);
     H5Sclose(mspace);
@@ -501,7 +515,7 @@ EMSCRIPTEN_KEEPALIVE double h5e_dataset_read_strings(int h, int rank, const doub
     hid_t mtype = H5Tcopy(H5T_C_S1);
     H5Tset_size(mtype, H5T_VARIABLE);
     H5Tset_cset(mtype, H5Tget_cset(ftype));
-    herr_t r = ptrs ? H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, ptrs) : -1;
+    herr_t r = ptrs ? kept(H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, ptrs)) : -1;
     double need = 0;
     if (r >= 0) {
         for (hssize_t i = 0; i < n; i++) need += (ptrs[i] ? strlen(ptrs[i]) : 0) + 1;
@@ -594,16 +608,16 @@ EMSCRIPTEN_KEEPALIVE int h5e_vds_create(int loc, const char *name, int dtype, in
             dc[i] = (hsize_t)n[4 * rank + i];
         }
         hid_t sspace = H5Screate_simple(rank, sd, NULL);
-        ok = sspace >= 0 && H5Sselect_hyperslab(sspace, H5S_SELECT_SET, ss, NULL, sc, NULL) >= 0 &&
-             H5Sselect_hyperslab(vspace, H5S_SELECT_SET, ds, NULL, dc, NULL) >= 0 &&
-             H5Pset_virtual(dcpl, vspace, names[2 * m], names[2 * m + 1], sspace) >= 0;
+        ok = sspace >= 0 && kept(H5Sselect_hyperslab(sspace, H5S_SELECT_SET, ss, NULL, sc, NULL)) >= 0 &&
+             kept(H5Sselect_hyperslab(vspace, H5S_SELECT_SET, ds, NULL, dc, NULL)) >= 0 &&
+             kept(H5Pset_virtual(dcpl, vspace, names[2 * m], names[2 * m + 1], sspace)) >= 0;
         if (sspace >= 0) H5Sclose(sspace);
     }
     hid_t d = -1;
     if (ok) {
         H5Sselect_all(vspace);
         hid_t lcpl = link_create_plist();
-        d = H5Dcreate2(l, name, type, vspace, lcpl, dcpl, H5P_DEFAULT);
+        d = kept(H5Dcreate2(l, name, type, vspace, lcpl, dcpl, H5P_DEFAULT));
         H5Pclose(lcpl);
     }
     H5Pclose(dcpl);
@@ -619,7 +633,7 @@ static hid_t attr_replace(hid_t obj, const char *name, hid_t type, hid_t space) 
     if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
     hid_t acpl = H5Pcreate(H5P_ATTRIBUTE_CREATE);
     H5Pset_char_encoding(acpl, H5T_CSET_UTF8);
-    hid_t a = H5Acreate2(obj, name, type, space, acpl, H5P_DEFAULT);
+    hid_t a = kept(H5Acreate2(obj, name, type, space, acpl, H5P_DEFAULT));
     H5Pclose(acpl);
     return a;
 }
@@ -632,7 +646,7 @@ EMSCRIPTEN_KEEPALIVE int h5e_attr_write(int h, const char *name, int dtype, int 
     double d = n;
     hid_t space = n < 0 ? H5Screate(H5S_SCALAR) : make_space(1, &d, NULL);
     hid_t a = attr_replace(obj, name, type, space);
-    herr_t r = a < 0 ? -1 : H5Awrite(a, mtype, buf);
+    herr_t r = a < 0 ? -1 : kept(H5Awrite(a, mtype, buf));
     if (a >= 0) H5Aclose(a);
     H5Sclose(space);
     H5Tclose(type);
@@ -648,7 +662,7 @@ EMSCRIPTEN_KEEPALIVE int h5e_attr_write_string(int h, const char *name, const ch
     hid_t type = make_type(DT_STR_UTF8, 0);
     hid_t space = H5Screate(H5S_SCALAR);
     hid_t a = attr_replace(obj, name, type, space);
-    herr_t r = a < 0 ? -1 : H5Awrite(a, type, &value);
+    herr_t r = a < 0 ? -1 : kept(H5Awrite(a, type, &value));
     if (a >= 0) H5Aclose(a);
     H5Sclose(space);
     H5Tclose(type);
@@ -672,7 +686,7 @@ EMSCRIPTEN_KEEPALIVE double h5e_bshuf_compress(const void *in, double nbytes, in
     size_t bs = block_size ? (size_t)block_size : bshuf_default_block_size(elem_size);
     bshuf_write_uint64_BE(out, (uint64_t)n);
     bshuf_write_uint32_BE(out + 8, (uint32_t)(bs * elem_size));
-    int64_t r = bshuf_compress_lz4(in, out + 12, n / elem_size, elem_size, bs);
+    int64_t r = bshuf_compress_lz4((void *)in, out + 12, n / elem_size, elem_size, bs);
     if (r < 0) {
         snprintf(last_error, sizeof(last_error), "bitshuffle compression failed (code %lld)", (long long)r);
         return -1;

@@ -168,7 +168,7 @@ export class H5Engine {
 
   /** @internal Throws H5EngineError when a shim call failed (negative result). */
   check(result: number, what: string): number {
-    if (result < 0) throw new H5EngineError(`${what}: ${this.mod.UTF8ToString(this.mod._h5e_last_error())}`);
+    if (result < 0) throw new H5EngineError(`${what}: ${this.mod.UTF8ToString(this.mod._h5e_last_error()).replace(/\s*\n\s*/g, ' ')}`);
     return result;
   }
 }
