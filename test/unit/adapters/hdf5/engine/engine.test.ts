@@ -77,7 +77,7 @@ describe('H5Engine', () => {
     expect(engine.simd).toBe(true);
   });
 
-  it('turns HDF5 failures into H5EngineError with HDF5\'s reason, printing nothing', () => {
+  it('turns HDF5 failures into H5EngineError with HDF5\'s reason (its own printing is off)', () => {
     const err = (() => { try { engine.open(folder.path('missing.h5')); } catch (e) { return e; } })();
     expect(err).toBeInstanceOf(H5EngineError);
     expect(String((err as Error).message)).toMatch(/open .*missing\.h5: cannot open file: .*unable to open file/);
