@@ -19,7 +19,7 @@
  * in `notes` for the run's log.
  */
 import { RequestRefused } from '../errors';
-import { lookupGeometry, imageLayout, type DetectorGeometry } from './geometry';
+import { imageLayout, lookupGeometry } from './geometry';
 import type { DoublePixels, EdgePixels } from './masks';
 
 /** The options as sent (after the JSON Schema), field names as scientists write them. */
@@ -111,6 +111,93 @@ export interface ResolveContext {
 
 const CONVERSION_ONLY = ['factor', 'geometry', 'gap_pixels', 'mask', 'double_pixels', 'double_pixels_action', 'module_edge_pixels'] as const;
 
+/** What an option's check sees: the request's options and what follows from the detector. */
+export interface CheckContext {
+  detector: string;
+  modules: number;
+  options: DetectorOptionsInput;
+  context: ResolveContext;
+  /** adc_to_energy is on. */
+  conversion: boolean;
+  /** The image the options produce, before roi and downsample. */
+  imageShape: [number, number];
+  gapPixels: boolean;
+  doublePixels: DoublePixels;
+  factor: number | null;
+}
+
+/** A refusal: the option path below `detectors.<DET>` (e.g. `roi.signal`) and what is wrong, with the fix. */
+export interface OptionProblem {
+  at: string;
+  problem: string;
+}
+
+type Check = (ctx: CheckContext) => OptionProblem | undefined;
+
+/**
+ * The semantic check of each option (after the JSON Schema), in the order they run.
+ * @example OPTION_CHECKS.factor({ ...ctx, factor: -1 }) // { at: 'factor', problem: 'must be a positive number ...' }
+ */
+export const OPTION_CHECKS: Readonly<Record<keyof DetectorOptionsInput, Check>> = {
+  disabled_modules: ({ detector, modules, options }) => {
+    const bad = (options.disabled_modules ?? []).find((m) => m >= modules);
+    if (bad !== undefined) return { at: 'disabled_modules', problem: `module ${bad} does not exist (${detector} has modules 0..${modules - 1})` };
+    if (new Set(options.disabled_modules ?? []).size >= modules) return { at: 'disabled_modules', problem: 'disables every module: nothing would be written' };
+    return undefined;
+  },
+  selected_pulse_ids: ({ options, context }) => {
+    const { startPulseId: start, stopPulseId: stop } = context;
+    if (options.selected_pulse_ids === undefined || start === undefined || stop === undefined) return undefined;
+    const outside = normalisedIds(options.selected_pulse_ids).find((p) => p < start || p > stop);
+    return outside === undefined ? undefined : { at: 'selected_pulse_ids', problem: `pulse id ${outside} is outside [start_pulseid, stop_pulseid]` };
+  },
+  adc_to_energy: ({ detector, modules, options }) => {
+    if (options.adc_to_energy !== true) return undefined;
+    const found = lookupGeometry(detector);
+    if (!found.ok) return { at: 'adc_to_energy', problem: `${found.reason}; leave adc_to_energy out to get the raw file` };
+    if (found.geometry.modules !== modules) return { at: 'adc_to_energy', problem: `the geometry of ${detector} has ${found.geometry.modules} modules, the facility lists ${modules}` };
+    return undefined;
+  },
+  double_pixels_action: ({ options }) =>
+    options.double_pixels !== undefined && options.double_pixels_action !== undefined && options.double_pixels !== options.double_pixels_action
+      ? { at: 'double_pixels', problem: `"${options.double_pixels}" disagrees with double_pixels_action "${options.double_pixels_action}" (the same option under two names: send one)` }
+      : undefined,
+  double_pixels: ({ options, doublePixels, gapPixels, factor }) => {
+    const at = options.double_pixels !== undefined ? 'double_pixels' : 'double_pixels_action';
+    if (doublePixels === 'interp' && !gapPixels) return { at, problem: '"interp" spreads double pixels into the gap pixels: it needs gap_pixels true (or choose "keep" or "mask")' };
+    if (doublePixels === 'interp' && factor !== null) return { at, problem: '"interp" cannot be combined with a factor (jungfrau_utils refuses it): leave factor out or choose "keep" or "mask"' };
+    return undefined;
+  },
+  factor: ({ factor }) =>
+    factor !== null && !(Number.isFinite(factor) && factor > 0) ? { at: 'factor', problem: `must be a positive number of keV per output unit (e.g. the photon energy to count photons), got ${factor}` } : undefined,
+  geometry: () => undefined, // any boolean; needs a known geometry, checked with adc_to_energy
+  gap_pixels: () => undefined,
+  mask: () => undefined,
+  module_edge_pixels: () => undefined,
+  roi: ({ options, imageShape: [h, w] }) => {
+    for (const r of roisOf(options.roi)) {
+      const at = `roi.${r.label}`;
+      const rect = `[${r.y1}, ${r.y2}, ${r.x1}, ${r.x2}]`;
+      if (!(r.y1 < r.y2)) return { at, problem: `${rect} needs y1 < y2 (the form is [y1, y2, x1, x2]: rows y1..y2-1, columns x1..x2-1)` };
+      if (!(r.x1 < r.x2)) return { at, problem: `${rect} needs x1 < x2 (the form is [y1, y2, x1, x2]: rows y1..y2-1, columns x1..x2-1)` };
+      if (!(r.y2 < h)) return { at, problem: `y2 = ${r.y2} must be below ${h}, the image height with these options (${h} x ${w}; the facility refuses y2 = ${h} too)` };
+      if (!(r.x2 < w)) return { at, problem: `x2 = ${r.x2} must be below ${w}, the image width with these options (${h} x ${w}; the facility refuses x2 = ${w} too)` };
+    }
+    return undefined;
+  },
+  downsample: ({ options, imageShape: [h, w] }) => {
+    if (options.downsample === undefined) return undefined;
+    const [n, m] = options.downsample as [number, number];
+    if (roisOf(options.roi).length > 0) return { at: 'downsample', problem: 'cannot be combined with roi (jungfrau_utils exports one or the other): drop one of them' };
+    if (n > h || m > w) return { at: 'downsample', problem: `[${n}, ${m}] is larger than the image (${h} x ${w} with these options)` };
+    return undefined;
+  },
+  compression: () => undefined,
+  save_ppicker_events_only: () => undefined,
+  remove_raw_files: () => undefined,
+  crystfel_lists_laser: () => undefined,
+};
+
 /**
  * Resolve a detector's options (already through the JSON Schema): defaults,
  * combinations, and the checks that need the detector (modules, geometry,
@@ -128,67 +215,45 @@ export function resolveDetectorOptions(
   options: DetectorOptionsInput,
   context: ResolveContext = {},
 ): ResolvedDetectorOptions {
-  const field = (option: string) => `detectors.${detector}.${option}`;
-  const refuse = (option: string, message: string): never => {
-    throw new RequestRefused(field(option), `${field(option)}: ${message}`);
+  const refuse = ({ at, problem }: OptionProblem): never => {
+    const field = `detectors.${detector}.${at}`;
+    throw new RequestRefused(field, `${field}: ${problem}`);
   };
   const notes: string[] = [];
+  const run = (...names: (keyof DetectorOptionsInput)[]) => {
+    for (const name of names) {
+      const problem = OPTION_CHECKS[name](ctx);
+      if (problem) refuse(problem);
+    }
+  };
 
-  // disabled_modules and selected_pulse_ids: today's rules and messages (run-request.ts).
   const disabledModules = [...new Set(options.disabled_modules ?? [])].sort((a, b) => a - b);
-  const badModule = (options.disabled_modules ?? []).find((m) => m >= modules);
-  if (badModule !== undefined) refuse('disabled_modules', `module ${badModule} does not exist (${detector} has modules 0..${modules - 1})`);
-  if (disabledModules.length >= modules) {
-    throw new RequestRefused(field('disabled_modules'), `${field('disabled_modules')} disables every module: nothing would be written`);
-  }
   const enabledModules = [...Array(modules).keys()].filter((m) => !disabledModules.includes(m));
-  let selectedPulseIds: number[] | null = null;
-  if (options.selected_pulse_ids !== undefined) {
-    const ids = [...new Set(options.selected_pulse_ids.map((v) => (typeof v === 'string' ? Number.parseInt(v, 10) : v)))].sort((a, b) => a - b);
-    const { startPulseId: start, stopPulseId: stop } = context;
-    if (start !== undefined && stop !== undefined) {
-      const outside = ids.find((p) => p < start || p > stop);
-      if (outside !== undefined) refuse('selected_pulse_ids', `pulse id ${outside} is outside [start_pulseid, stop_pulseid]`);
-    }
-    selectedPulseIds = ids;
-  }
-
-  // adc_to_energy and its sub-options.
   const conversion = options.adc_to_energy === true;
-  if (options.double_pixels !== undefined && options.double_pixels_action !== undefined && options.double_pixels !== options.double_pixels_action) {
-    refuse('double_pixels', `"${options.double_pixels}" disagrees with double_pixels_action "${options.double_pixels_action}" (they are the same option: send one)`);
-  }
-  const dpOption = options.double_pixels !== undefined ? 'double_pixels' : 'double_pixels_action';
-  let geometryTable: DetectorGeometry | undefined;
-  if (conversion) {
-    const found = lookupGeometry(detector);
-    if (!found.ok) refuse('adc_to_energy', `${found.reason}; leave adc_to_energy out to get the raw file`);
-    else geometryTable = found.geometry;
-    if (geometryTable && geometryTable.modules !== modules) {
-      refuse('adc_to_energy', `the geometry of ${detector} has ${geometryTable.modules} modules, the facility lists ${modules}`);
-    }
-  } else {
-    const without = CONVERSION_ONLY.filter((o) => options[o] !== undefined && options[o] !== null);
-    if (without.length > 0) notes.push(`${without.join(', ')}: no effect without adc_to_energy (the raw words are kept)`);
-  }
   const factor = conversion ? (options.factor ?? null) : null;
   const gapPixels = conversion ? (options.gap_pixels ?? true) : false;
   const geometry = conversion ? (options.geometry ?? false) : false;
   const mask = conversion ? (options.mask ?? true) : false;
   const doublePixels: DoublePixels = conversion ? (options.double_pixels ?? options.double_pixels_action ?? 'mask') : 'keep';
   const moduleEdgePixels: EdgePixels = conversion ? (options.module_edge_pixels ?? 'keep') : 'keep';
-  if (factor !== null && !(Number.isFinite(factor) && factor > 0)) refuse('factor', `must be a positive number of keV (e.g. 1 for photon energy units), got ${factor}`);
-  if (doublePixels === 'interp' && !gapPixels) {
-    refuse(dpOption, '"interp" spreads double pixels into the gap pixels: it needs gap_pixels true (or choose "keep" or "mask")');
-  }
-  if (doublePixels === 'interp' && factor !== null) {
-    refuse(dpOption, '"interp" cannot be combined with a factor (jungfrau_utils refuses it): leave factor out or choose "keep" or "mask"');
+  const ctx: CheckContext = { detector, modules, options, context, conversion, imageShape: [0, 0], gapPixels, doublePixels, factor };
+
+  run('disabled_modules', 'selected_pulse_ids', 'adc_to_energy', 'double_pixels_action', 'factor', 'double_pixels');
+  const found = conversion ? lookupGeometry(detector) : undefined;
+  const layout = imageLayout(found?.ok ? found.geometry : undefined, { enabledModules, gapPixels, geometry });
+  ctx.imageShape = layout.shape;
+  run('roi', 'downsample');
+
+  if (!conversion) {
+    const without = CONVERSION_ONLY.filter((o) => options[o] !== undefined && options[o] !== null);
+    if (without.length > 0) notes.push(`${without.join(', ')}: no effect without adc_to_energy (the raw words are kept)`);
   }
   if (conversion && !mask && doublePixels === 'mask') notes.push('double_pixels "mask": no effect on the values with mask false (the pixel mask still marks them)');
   if (conversion && !mask && moduleEdgePixels === 'mask') notes.push('module_edge_pixels "mask": no effect on the values with mask false (the pixel mask still marks them)');
 
   // What happens to the files (BR detector_writer.py / convert_file.py).
   const rois = roisOf(options.roi);
+  const selectedPulseIds = options.selected_pulse_ids !== undefined ? normalisedIds(options.selected_pulse_ids) : null;
   const compression = options.compression ?? false;
   const ppickerEventsOnly = options.save_ppicker_events_only ?? false;
   const removeRawFiles = options.remove_raw_files ?? false;
@@ -199,33 +264,16 @@ export function resolveDetectorOptions(
   const keepRawFile = !(convert && removeRawFiles);
   if (!convert && rawFileApart) {
     const alone = [compression ? 'compression' : '', rois.length > 0 ? 'roi' : ''].filter(Boolean).join(' and ');
-    notes.push(`${alone} alone convert nothing (as at the facility): the raw file is kept as it is, uncompressed and uncut`);
+    notes.push(`${alone} alone ${alone.includes(' and ') ? 'convert' : 'converts'} nothing (as at the facility): the raw file is kept as it is, uncompressed and uncut`);
   }
   if (!convert && removeRawFiles) notes.push('remove_raw_files: no effect, nothing is converted so the raw file is the only file');
   if (crystfelListsLaser && !rawFileApart) notes.push('crystfel_lists_laser: no effect, the lists are made only with a converted file');
 
-  const layout = imageLayout(geometryTable, { enabledModules, gapPixels, geometry });
   const imageShape = layout.shape;
   const dtype: ImageDType = conversion ? (factor !== null ? 'int32' : 'float32') : 'uint16';
-
-  let downsample: [number, number] | null = null;
-  if (options.downsample !== undefined) {
-    const [n, m] = options.downsample as [number, number];
-    if (rois.length > 0) refuse('downsample', 'cannot be combined with roi (jungfrau_utils exports one or the other): drop one of them');
-    if (n > imageShape[0] || m > imageShape[1]) {
-      refuse('downsample', `[${n}, ${m}] is larger than the image (${imageShape[0]} x ${imageShape[1]} with these options)`);
-    }
-    if (n !== 1 || m !== 1) downsample = [n, m];
-    if (!convert) notes.push('downsample: no effect, nothing is converted');
-  }
-  for (const r of rois) {
-    const where = `roi.${r.label}`;
-    const [h, w] = imageShape;
-    if (!(r.y1 < r.y2)) refuse(where, `[${r.y1}, ${r.y2}, ${r.x1}, ${r.x2}] needs y1 < y2 (the form is [y1, y2, x1, x2], rows y1..y2-1)`);
-    if (!(r.x1 < r.x2)) refuse(where, `[${r.y1}, ${r.y2}, ${r.x1}, ${r.x2}] needs x1 < x2 (the form is [y1, y2, x1, x2], columns x1..x2-1)`);
-    if (!(r.y2 < h)) refuse(where, `y2 = ${r.y2} must be below the image height ${h} (the image is ${h} x ${w} with these options; the facility refuses y2 = ${h})`);
-    if (!(r.x2 < w)) refuse(where, `x2 = ${r.x2} must be below the image width ${w} (the image is ${h} x ${w} with these options; the facility refuses x2 = ${w})`);
-  }
+  const requested = options.downsample as [number, number] | undefined;
+  const downsample: [number, number] | null = requested && (requested[0] !== 1 || requested[1] !== 1) ? [requested[0], requested[1]] : null;
+  if (requested && !convert) notes.push('downsample: no effect, nothing is converted');
 
   const outputs: OutputImage[] = !convert
     ? []
@@ -262,8 +310,13 @@ export function resolveDetectorOptions(
   };
 }
 
+/** "1000" -> 1000 (the 2020 server's int()), de-duplicated, sorted. */
+function normalisedIds(ids: readonly (number | string)[]): number[] {
+  return [...new Set(ids.map((v) => (typeof v === 'string' ? Number.parseInt(v, 10) : v)))].sort((a, b) => a - b);
+}
+
 /** roi as a dictionary label -> [y1, y2, x1, x2], a list of those (labels 0, 1, ...), or one rectangle (label 0). */
-function roisOf(roi: DetectorOptionsInput['roi']): Roi[] {
+export function roisOf(roi: DetectorOptionsInput['roi']): Roi[] {
   if (roi === undefined) return [];
   const rect = (label: string, v: readonly number[]): Roi => ({ label, y1: v[0]!, y2: v[1]!, x1: v[2]!, x2: v[3]! });
   if (Array.isArray(roi)) {
