@@ -10,10 +10,10 @@
  * n_recv_packets 128; module_id = the module index.
  *
  * Pixels (calibration.ts gives each pixel its pedestal and gains):
- * - every pixel: its pedestal word in G0 (gain bits 00) plus noise, from a
- *   per-module template and a noise table rotated per (pulse, module), so a
- *   frame costs a copy-and-add, not a computation per pixel; dead pixels
- *   show their template word unchanged;
+ * - every pixel: its pedestal word in G0 (gain bits 00) plus noise; each row
+ *   is copied from one of VARIANTS precomputed versions of the module, chosen
+ *   per (pulse, module, row) (templates.ts), so a frame costs 512 row copies,
+ *   not a computation per pixel; dead pixels show their pedestal word unchanged;
  * - photons (not during a pedestal run): HITS hits in row 0 and, in 'dense'
  *   mode, DENSE_HITS more in rows 1..511, whose energies make the pixel
  *   switch to G1 or G2 or saturate (0xC000); every 10th pulse one word with
@@ -27,9 +27,9 @@
 import { endianness } from 'node:os';
 import { MODULE_COLS, MODULE_ROWS, parseDetectorName, PACKETS_PER_FRAME } from '../../../lib/adapters/buffers/detector/layout';
 import type { ModuleFrameHeader } from '../../../lib/adapters/buffers/detector/slot';
-import { gainValue, hash3, moduleDefects, pedestalAdc } from './calibration';
+import { gainValue, hash3, pedestalAdc } from './calibration';
 import { pedestalGainAt, stageOfGain, type PedestalSchedule } from './pedestal-mode';
-import { noiseTable, NOISE_ROTATIONS, stageTemplate } from './templates';
+import { stageVariants, variantWord, VARIANTS } from './templates';
 
 export type PixelMode = 'sparse' | 'dense';
 
@@ -77,11 +77,7 @@ export function expectedPixel(detector: string, module: number, pulseId: bigint,
     if (hit !== undefined) return hit;
   }
   const stage = forced === undefined ? 0 : stageOfGain(forced);
-  const { dead, stuck } = moduleDefects(number, module);
-  const rot = rotation(module, pulseId);
-  if (dead.includes(i)) return stageTemplate(number, module, stage)[i]!;
-  const s = stuck.includes(i) ? 0 : stage;
-  return (stageTemplate(number, module, s)[i]! + noiseTable(s)[rot + i]!) & 0xffff;
+  return variantWord(number, module, stage, variantOf(module, pulseId, row), i);
 }
 
 /**
@@ -101,18 +97,10 @@ export function fillModulePixels(detector: string, module: number, pulseId: bigi
 export function fillRows(detectorNumber: number, module: number, pulseId: bigint, rows: number, target: Uint16Array, pedestal?: PedestalSchedule): void {
   const n = rows * MODULE_COLS;
   const forced = pedestalGainAt(pedestal, pulseId);
-  const stage = forced === undefined ? 0 : stageOfGain(forced);
-  const template = stageTemplate(detectorNumber, module, stage);
-  const noise = noiseTable(stage);
-  const rot = rotation(module, pulseId);
-  for (let i = 0; i < n; i++) target[i] = template[i]! + noise[rot + i]!;
-  const { dead, stuck } = moduleDefects(detectorNumber, module);
-  if (stage !== 0) {
-    const t0 = stageTemplate(detectorNumber, module, 0);
-    const n0 = noiseTable(0);
-    for (const i of stuck) if (i < n) target[i] = t0[i]! + n0[rot + i]!;
-  }
-  for (const i of dead) if (i < n) target[i] = template[i]!;
+  const versions = stageVariants(detectorNumber, module, forced === undefined ? 0 : stageOfGain(forced));
+  const key = pulseKey(pulseId);
+  const views = rowViews(versions);
+  for (let r = 0; r < rows; r++) target.set(views[variantOfKey(key, module, r)]![r]!, r * MODULE_COLS);
   if (forced === undefined) for (const h of hitsOf(detectorNumber, module, pulseId, rows === MODULE_ROWS)) if (h.index < n) target[h.index] = h.word;
   for (let c = 0; c < ID_COLS; c++) target[c] = idWord(detectorNumber, module, pulseId, c);
 }
@@ -189,8 +177,30 @@ export function photonWord(detectorNumber: number, module: number, pixel: number
   return 0xc000;
 }
 
-function rotation(module: number, pulseId: bigint): number {
-  return mix(pulseId, module, 0x55) % NOISE_ROTATIONS;
+/** The version a row of a frame is copied from. */
+function variantOf(module: number, pulseId: bigint, row: number): number {
+  return variantOfKey(pulseKey(pulseId), module, row);
+}
+
+const views = new WeakMap<Uint16Array[], Uint16Array[][]>();
+
+/** Per version its rows as views, made once (a view per row per frame would allocate 512 objects a frame). */
+function rowViews(versions: Uint16Array[]): Uint16Array[][] {
+  let v = views.get(versions);
+  if (!v) {
+    v = versions.map((a) => Array.from({ length: MODULE_ROWS }, (_, r) => a.subarray(r * MODULE_COLS, (r + 1) * MODULE_COLS)));
+    views.set(versions, v);
+  }
+  return v;
+}
+
+/** The pulse id folded to 32 bits once per frame (BigInt arithmetic is slow per row). */
+function pulseKey(pulseId: bigint): number {
+  return Number(BigInt.asUintN(32, pulseId ^ (pulseId >> 32n)));
+}
+
+function variantOfKey(key: number, module: number, row: number): number {
+  return hash3(key, module, 0x1000 + row) % VARIANTS;
 }
 
 /** A cheap integer hash (murmur3 finalizer) of pulse id, module and a salt. */

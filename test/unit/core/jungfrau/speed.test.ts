@@ -6,7 +6,7 @@ import { expect, test } from 'vitest';
 import { createConverter } from '../../../../lib/core/jungfrau/converter';
 import { knownCalibration, knownRaw, resolved } from './fixtures';
 
-test.runIf(process.env.SFDAQ_BENCH === '1')('JF06T08V04 frames per second', () => {
+test.runIf(process.env.SFDAQ_BENCH === '1')('JF06T08V04 frames per second', { timeout: 900_000 }, () => {
   const modules = 8;
   const calibration = knownCalibration(modules, 6, 3, 997);
   const frames = 32;
