@@ -2,7 +2,7 @@
  * Which frames of the raw file a converted file keeps (jungfrau.md §5), and
  * the CrystFEL lists: pure functions over the raw file's per-frame datasets.
  */
-import { isLaserLight, isPulsePickerEvent } from './pixel-word';
+import { isHighGain, isLaserLight, isPulsePickerEvent } from './pixel-word';
 
 export interface FrameColumns {
   pulseId: ArrayLike<number | bigint>;
@@ -43,4 +43,14 @@ export function crystfelLists(file: string, indexes: readonly number[], daqRecs:
   const dark: string[] = [];
   indexes.forEach((frame, i) => (isLaserLight(Number(daqRecs[i])) ? light : dark).push(`${file} //${frame}`));
   return { light, dark };
+}
+
+/**
+ * Whether a file converts with the high-gain planes: daq_rec bit 0 of its
+ * first good frame (jungfrau_utils File). False when no frame is good.
+ * @example highGainOfFirstGoodFrame({ isGoodFrame: [0, 1], daqRec: [0, 1] }) // true
+ */
+export function highGainOfFirstGoodFrame(frames: Pick<FrameColumns, 'isGoodFrame' | 'daqRec'>): boolean {
+  for (let i = 0; i < frames.isGoodFrame.length; i++) if (frames.isGoodFrame[i]) return isHighGain(Number(frames.daqRec[i]));
+  return false;
 }

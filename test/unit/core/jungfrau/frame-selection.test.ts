@@ -1,6 +1,6 @@
 /** Frames a converted file keeps, CrystFEL lists, and the header bits they read (jungfrau.md §5). */
 import { expect, test } from 'vitest';
-import { crystfelLists, keptFrames } from '../../../../lib/core/jungfrau/frame-selection';
+import { crystfelLists, highGainOfFirstGoodFrame, keptFrames } from '../../../../lib/core/jungfrau/frame-selection';
 import { adcOf, forcedGainOf, gainBitsOf, isHighGain, isLaserLight, isPulsePickerEvent, pixelWord } from '../../../../lib/core/jungfrau/pixel-word';
 
 const frames = {
@@ -27,4 +27,10 @@ test('pixel word and daq_rec bits', () => {
   expect([gainBitsOf(0xc000), adcOf(0xc000), gainBitsOf(0x8005), adcOf(0x8005)]).toEqual([3, 0, 2, 5]);
   expect(pixelWord(1, 2000)).toBe(0x47d0);
   expect([isHighGain(1), isHighGain(2n), forcedGainOf(3 << 12), isPulsePickerEvent(1 << 19), isLaserLight(1 << 16), isLaserLight(3 << 16)]).toEqual([true, false, 3, true, true, false]);
+});
+
+test('high gain: bit 0 of the first good frame', () => {
+  expect(highGainOfFirstGoodFrame({ isGoodFrame: [0, 1, 1], daqRec: [0, 1, 0] })).toBe(true);
+  expect(highGainOfFirstGoodFrame({ isGoodFrame: [0, 1, 1], daqRec: [1, 0, 1] })).toBe(false);
+  expect(highGainOfFirstGoodFrame({ isGoodFrame: [0], daqRec: [1] })).toBe(false);
 });
