@@ -192,11 +192,11 @@ export function createConverter(calibration: Calibration | undefined, options: C
         }
         return;
       }
+      // The scratch images need no clearing: every frame writes the same pixels (masked ones
+      // as 0, every gap pixel by the interpolation); the others stay 0 from their allocation.
       for (let f = 0; f < frameCount; f++) {
         const rawBase = f * frameWords;
-        full!.fill(0);
         if (modules) {
-          modules.fill(0);
           kernel(raw, rawBase, 1, modules, 0, 0);
           layout.placements.forEach((p, e) => {
             interpolateDoublePixels(modules, e * mh * mw);
@@ -284,9 +284,7 @@ function convertRounded(b: Block, coef: Float32Array): void {
               const a = w & 0x3fff;
               const g = w >>> 14;
               const v = g === 0 ? Math.fround(Math.fround(a - p0) * g0) : g === 1 ? Math.fround(Math.fround(a - p1) * g1) : Math.fround(Math.fround(a - p2) * g2);
-              let q = Math.round(v);
-              if (q - v === 0.5 && (q & 1) !== 0) q -= 1;
-              out[o] = q;
+              out[o] = v + ROUNDING - ROUNDING; // round half to even (see roundHalfEven)
             }
           }
         }
@@ -332,11 +330,16 @@ function runsOf(reasons: Uint32Array): Int32Array {
   return Int32Array.from(runs);
 }
 
+/**
+ * 1.5 * 2^52: adding and subtracting it rounds a double below 2^51 in
+ * magnitude to an integer, half to even (IEEE 754's default rounding), with
+ * no branch. Converted values are far below that.
+ */
+const ROUNDING = 6755399441055744;
+
 /** Round half to even, as Python's round(). @example roundHalfEven(2.5) // 2 */
 export function roundHalfEven(v: number): number {
-  let r = Math.round(v);
-  if (r - v === 0.5 && (r & 1) !== 0) r -= 1;
-  return r;
+  return v + ROUNDING - ROUNDING;
 }
 
 /** Copy a module image (mh x mw at `srcBase`) to its place in the output. */

@@ -55,7 +55,7 @@ describe('the formula, every pixel', () => {
   });
 
   test('round half to even with a factor, as Python round()', () => {
-    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999, 2.5001].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, -2, 2, 3]);
+    expect([...Int32Array.from([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999, 2.5001, 1e6 + 0.5, -1e6 - 1.5].map(roundHalfEven))]).toEqual([0, 2, 2, 0, -2, -2, 2, 3, 1e6, -1e6 - 2]);
     const cal = knownCalibration(1);
     for (let i = 0; i < 4; i++) {
       cal.pedestal[0]![i] = 0;
