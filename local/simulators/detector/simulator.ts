@@ -6,13 +6,17 @@
  * last tick for every module of every detector, rotates files (LATEST), and
  * deletes files wholly older than `retentionPulses`. `writeRange()` fills a
  * fixed range for tests and benchmarks. Content is deterministic (frames.ts);
- * faults (faults.ts) are read at every pass, so they can change at run time.
+ * faults (faults.ts) and pedestal runs (pedestal-mode.ts) are read at every
+ * pass, so they can change at run time. `publishCalibration` writes each
+ * detector's gain and pedestal files where the facility keeps them (publish.ts).
  */
 import { parseDetectorName, moduleDir } from '../../../lib/adapters/buffers/detector/layout';
 import type { FacilityClock } from '../../../lib/core/clock';
 import { compileFaults, type DetectorFaultPlan } from './faults';
 import type { PixelMode } from './frames';
 import { ModuleWriter } from './module-writer';
+import { firmwarePedestal, manualPedestal, pedestalStopPulseId, type PedestalSchedule } from './pedestal-mode';
+import { publishCalibration, type PublishedCalibration } from './publish';
 import { deleteExpiredFiles } from './retention';
 import { SlotBuilder } from './slot-builder';
 
@@ -33,11 +37,26 @@ export interface DetectorBufferSimulatorOptions {
   backfillPulses?: number;
   /** Where errors of a timed pass go. Default: stderr. */
   onError?: (error: unknown) => void;
+  /** Pedestal runs per detector (see takePedestal). */
+  pedestal?: Record<string, PedestalSchedule>;
+  /** Root standing for /sf, where publishCalibration writes the gain and pedestal files. */
+  calibrationRoot?: string;
+}
+
+export interface TakePedestalOptions {
+  /** The firmware's pedestal mode (50 frames per gain, 200 loops) instead of 1000 frames per gain. */
+  pedestalmode?: boolean;
+  rateMultiplicator?: number;
+  highG0?: boolean;
+  /** Default: the pulse after the last one written (or after the clock's current one). */
+  startPulseId?: bigint;
 }
 
 export class DetectorBufferSimulator {
   /** The fault plan, read at every pass: replace or edit it at run time. */
   faults: DetectorFaultPlan;
+  /** Pedestal runs by detector, read at every pass: a detector writes dark frames with forced gains during its run. */
+  readonly pedestals: Map<string, PedestalSchedule>;
   /** Last pulse id the live writer wrote (undefined before start). */
   lastPulseId: bigint | undefined;
   private readonly writers: Map<string, ModuleWriter[]>;
@@ -49,6 +68,7 @@ export class DetectorBufferSimulator {
       throw new RangeError(`retentionPulses must be a positive integer, got ${options.retentionPulses}`);
     }
     this.faults = options.faults ?? {};
+    this.pedestals = new Map(Object.entries(options.pedestal ?? {}));
     this.builder = new SlotBuilder(options.pixels);
     this.writers = new Map(options.detectors.map((d) => [d, this.writersFor(d)]));
   }
@@ -106,6 +126,30 @@ export class DetectorBufferSimulator {
     }
   }
 
+  /**
+   * Start a pedestal run of `detector` (as take_pedestal makes the detector
+   * do): dark frames, gains forced G0, G1, G2 in turn, daq_rec bits 12..13
+   * saying which. Returns the run's schedule and its last pulse.
+   * @example const { startPulseId, stopPulseId } = sim.takePedestal('JF06T08V04'); // 3000 pulses of dark frames
+   */
+  takePedestal(detector: string, options: TakePedestalOptions = {}): PedestalSchedule & { stopPulseId: bigint } {
+    const start = options.startPulseId ?? (this.lastPulseId ?? this.options.clock.currentPulseId()) + 1n;
+    const make = options.pedestalmode ? firmwarePedestal : manualPedestal;
+    const schedule = make(start, options.rateMultiplicator ?? 1, options.highG0 ?? false);
+    this.pedestals.set(detector, schedule);
+    return { ...schedule, stopPulseId: pedestalStopPulseId(schedule) };
+  }
+
+  /**
+   * Write `detector`'s gain file, pedestal file and config JSON (publish.ts)
+   * under `calibrationRoot` (kept when they exist).
+   * @example await sim.publishCalibration('JF06T08V04') // { gainFile: '<root>/jungfrau/config/gainMaps/JF06T08V04/gains.h5', ... }
+   */
+  async publishCalibration(detector: string): Promise<PublishedCalibration> {
+    if (!this.options.calibrationRoot) throw new Error('publishCalibration needs the calibrationRoot option');
+    return publishCalibration({ root: this.options.calibrationRoot, detector, bufferRoot: this.options.root });
+  }
+
   /** Stop the live writer and close its files (LATEST then names each module's last file). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
@@ -116,7 +160,7 @@ export class DetectorBufferSimulator {
   private writeOne(detector: string, writer: ModuleWriter, pulseId: bigint, faults: ReturnType<typeof compileFaults>): void {
     const plan = faults.plan(writer.module, pulseId);
     if (plan.kind === 'skip') return;
-    writer.writeSlot(pulseId, this.builder.build(detector, writer.module, plan));
+    writer.writeSlot(pulseId, this.builder.build(detector, writer.module, plan, this.pedestals.get(detector)));
   }
 
   private writersFor(detector: string): ModuleWriter[] {

@@ -6,7 +6,8 @@
 import { MODULE_COLS, MODULE_ROWS, parseDetectorName, SLOT_HEADER_BYTES } from '../../../lib/adapters/buffers/detector/layout';
 import { encodeSlotHeader } from '../../../lib/adapters/buffers/detector/slot';
 import type { SlotPlan } from './faults';
-import { expectedFrameHeader, fillModulePixels, writeRow0, type PixelMode } from './frames';
+import { expectedFrameHeader, fillRows, type PixelMode } from './frames';
+import type { PedestalSchedule } from './pedestal-mode';
 
 export class SlotBuilder {
   private readonly head = new Uint8Array(SLOT_HEADER_BYTES);
@@ -20,16 +21,12 @@ export class SlotBuilder {
    * The pieces to write at the slot's offset; valid until the next call.
    * @example writer.writeSlot(p, builder.build('JF01T03V01', 0, { kind: 'frame', framePulseId: p }))
    */
-  build(detector: string, module: number, plan: Extract<SlotPlan, { kind: 'frame' }>): Uint8Array[] {
-    const header = expectedFrameHeader(detector, module, plan.framePulseId);
+  build(detector: string, module: number, plan: Extract<SlotPlan, { kind: 'frame' }>, pedestal?: PedestalSchedule): Uint8Array[] {
+    const header = expectedFrameHeader(detector, module, plan.framePulseId, pedestal);
     if (plan.nRecvPackets !== undefined) header.nRecvPackets = plan.nRecvPackets;
     encodeSlotHeader(this.head, 0, header);
-    if (this.mode === 'sparse') {
-      this.pixels.fill(0);
-      writeRow0(parseDetectorName(detector).number, module, plan.framePulseId, this.pixels);
-    } else {
-      fillModulePixels(detector, module, plan.framePulseId, 'dense', this.pixels);
-    }
+    const rows = this.mode === 'sparse' ? 1 : MODULE_ROWS;
+    fillRows(parseDetectorName(detector).number, module, plan.framePulseId, rows, this.pixels, pedestal);
     return [this.head, new Uint8Array(this.pixels.buffer, this.pixels.byteOffset, this.pixels.byteLength)];
   }
 }

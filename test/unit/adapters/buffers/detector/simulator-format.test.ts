@@ -9,6 +9,7 @@ import {
   expectedPixel,
   fillModulePixels,
   HITS,
+  hitsOf,
   type DetectorFaultPlan,
   type PixelMode,
 } from '../../../../../local/simulators/detector';
@@ -60,7 +61,7 @@ describe('simulator on-disk format', () => {
     expect(last[0]).toBe(0xff);
 
     const slot = readSlot(file, 3);
-    expect(header(slot)).toEqual({ marker: 0xbe, pulseId: 1003n, frameIndex: 1_001_003n, daqRec: 0x10000n, nRecvPackets: 128n, moduleId: 2n });
+    expect(header(slot)).toEqual({ marker: 0xbe, pulseId: 1003n, frameIndex: 1_001_003n, daqRec: 0x20000n, nRecvPackets: 128n, moduleId: 2n }); // odd pulse: dark shot, bit 17
     expect(slot.readUInt16LE(41)).toBe(1003); // row 0 col 0: pulse id, low word
     expect(slot.readUInt16LE(41 + 8)).toBe(2); // col 4: module
     expect(slot.subarray(41).equals(expectedModuleBytes(DET, 2, 1003n))).toBe(true);
@@ -75,10 +76,14 @@ describe('simulator on-disk format', () => {
     const expected = expectedModuleBytes(DET, 1, 999n, 'dense');
     expect(slot.subarray(41).equals(expected)).toBe(true);
     expect(slot.subarray(41 + 2048).some((b) => b !== 0)).toBe(true);
-    // 14-bit ADC with gain bits: every value is a valid (gain, adc) pair and not all gain 0
+    // pedestal words in G0 almost everywhere, photon hits switching to G1 and G2; no invalid word on pulse 999
     const values = new Uint16Array(expected.buffer, expected.byteOffset, expected.byteLength / 2);
-    expect(values.some((v) => v >> 14 === 1)).toBe(true);
-    expect(values.every((v) => v >> 14 !== 2)).toBe(true);
+    const byGain = [0, 0, 0, 0];
+    for (const v of values) byGain[v >> 14]!++;
+    expect(byGain[0]).toBeGreaterThan(values.length - 200);
+    expect(byGain[1]).toBeGreaterThan(0);
+    expect(byGain[3]).toBeGreaterThan(0);
+    expect(byGain[2]).toBe(0);
   });
 
   test('expectedPixel agrees with fillModulePixels', () => {
@@ -91,17 +96,30 @@ describe('simulator on-disk format', () => {
     }
     const sparse = new Uint16Array(512 * 1024);
     fillModulePixels('JF05T02V01', 1, 18_940_426_916n, 'sparse', sparse);
-    const hits = sparse.subarray(6, 1024).filter((v) => v !== 0);
-    expect(hits.length).toBeGreaterThan(0);
-    expect(hits.length).toBeLessThanOrEqual(HITS);
+    // row 0: every pixel a word (pedestal plus noise in G0, or one of the HITS photon hits); rows 1..511 empty
+    const hits = hitsOf(5, 1, 18_940_426_916n, false);
+    expect(hits).toHaveLength(HITS);
+    for (const h of hits) expect(sparse[h.index]).toBe(h.word);
+    const plain = [...sparse.subarray(6, 1024).entries()].filter(([c]) => !hits.some((h) => h.index === c + 6));
+    expect(plain.every(([, v]) => v >> 14 === 0 && (v & 0x3fff) >= 900 && (v & 0x3fff) <= 3100)).toBe(true);
     expect(sparse.subarray(1024).every((v) => v === 0)).toBe(true);
+    for (const [row, col] of [[0, 6], [0, 1023]] as const) expect(expectedPixel('JF05T02V01', 1, 18_940_426_916n, row, col)).toBe(sparse[row * 1024 + col]);
+    const dense = new Uint16Array(512 * 1024);
+    fillModulePixels('JF05T02V01', 1, 18_940_426_916n, 'dense', dense);
+    for (const h of hitsOf(5, 1, 18_940_426_916n, true).slice(HITS, HITS + 20)) {
+      const [row, col] = [Math.floor(h.index / 1024), h.index % 1024];
+      expect(expectedPixel('JF05T02V01', 1, 18_940_426_916n, row, col, 'dense')).toBe(dense[h.index]);
+    }
     expect(expectedPixel('JF05T02V01', 1, 18_940_426_916n, 0, 2)).toBe(Number((18_940_426_916n >> 32n) & 0xffffn));
   });
 
-  test('headers: frame index counts pulses, daq_rec bit 19 on every 4th pulse', () => {
+  test('headers: frame index counts pulses, daq_rec bit 19 on every 4th pulse, bit 16 laser on even, bit 17 dark shot on odd', () => {
     const h = [1000n, 1001n, 1002n, 1003n, 1004n].map((p) => expectedFrameHeader(DET, 0, p));
     expect(h.map((x) => x.frameIndex - x.pulseId)).toEqual(Array(5).fill(1_000_000n));
     expect(h.map((x) => (x.daqRec >> 19n) & 1n)).toEqual([1n, 0n, 0n, 0n, 1n]);
+    expect(h.map((x) => (x.daqRec >> 16n) & 1n)).toEqual([1n, 0n, 1n, 0n, 1n]);
+    expect(h.map((x) => (x.daqRec >> 17n) & 1n)).toEqual([0n, 1n, 0n, 1n, 0n]);
+    expect(h.map((x) => x.daqRec & 0x3001n)).toEqual(Array(5).fill(0n)); // no forced gain, no high G0 outside a pedestal run
     expect(expectedFrameHeader('JF02T01V01', 0, 5n).frameIndex).not.toBe(expectedFrameHeader(DET, 0, 5n).frameIndex);
   });
 
