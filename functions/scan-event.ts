@@ -26,11 +26,11 @@ export const handler = async (event: EventBridgeEvent<string, unknown>) => {
     return { status: 'ok', message: String(accepted.runNumber), run_number: accepted.runNumber, files: Object.values(accepted.files) };
   } catch (error) {
     if (error instanceof RequestRefused) {
-      log.warn('scan event refused', { ...about, message: error.message, field: error.field });
+      log.warn('scan event refused', { ...about, refusal: error.message, field: error.field });
       return { status: 'failed', message: error.message, ...(error.field ? { field: error.field } : {}) };
     }
     if (error instanceof RunNotStarted) {
-      log.error('scan event numbered but not started', { ...about, message: error.message, run_number: error.runNumber });
+      log.error('scan event numbered but not started', { ...about, reason: error.message, run_number: error.runNumber });
       return { status: 'failed', message: error.message, run_number: error.runNumber };
     }
     throw error;

@@ -47,7 +47,7 @@ describe('POST /retrieve_from_buffers (accept path, end to end over HTTP)', () =
   });
 
   test.for([
-    ['pgroup of another beamline', { pgroup: 'p23456' }, /pgroup directory .*p23456.* not reachable/],
+    ['pgroup of another beamline', { pgroup: 'p23456' }, /pgroup p23456 does not exist at beamline alvra/],
     ['pgroup that does not exist', { pgroup: 'p99999' }, /not reachable/],
     ['unknown detector', { detectors: { JF07T01V01: {} } }, /detector JF07T01V01 is not known at beamline alvra/],
     ['disabled module that does not exist', { detectors: { JF01T03V01: { disabled_modules: [3] } } }, /module 3 does not exist/],

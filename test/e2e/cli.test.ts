@@ -174,7 +174,7 @@ describe('run numbers and closing', () => {
   test('another beamline\'s pgroup is refused (exit 1); with that beamline\'s key it is reachable', async () => {
     const refused = await sfdaq(['current-run', '-p', 'p23456'], { env });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/refused: pgroup directory .*p23456.* not reachable/);
+    expect(refused.stderr).toMatch(/refused: pgroup p23456 does not exist at beamline alvra/);
     const keyed = await sfdaq(['current-run', '-p', 'p23456', '--api-key', 'bernina-demo-key'], { env });
     expect(keyed.code).toBe(0);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { handler as scanEventHandler } from '../../functions/scan-event';
+import { readDeadLetters } from '../helpers/dead-letters';
 import type { FacilityConfig } from '../../lib/core/facility';
 import { beamlineOfEventSource, scanEventRequest } from '../../lib/core/scan-event';
 import { DEMO_FACILITY } from '../../local/demo-facility';
@@ -43,8 +43,10 @@ describe('which beamline an event acts for (pure)', () => {
 });
 
 let stack: TestStack;
+/** The scanEvent function's own log lines (its answers go to the logs on AWS too). */
+const logs: string[] = [];
 beforeAll(async () => {
-  stack = await startTestStack({ facility: FACILITY });
+  stack = await startTestStack({ facility: FACILITY, env: { SFDAQ_LOG_LEVEL: 'info' }, logSink: (fn, _stream, line) => { if (fn === 'scanEvent') logs.push(line); } });
 });
 afterAll(async () => {
   await stack?.destroy();
@@ -52,6 +54,13 @@ afterAll(async () => {
 
 const put = async (entries: Array<Record<string, unknown>>, headers: Record<string, string> = {}) =>
   (await stack.post('/local/events', { Entries: entries }, headers)).json as { FailedEntryCount: number; Entries: Array<Record<string, any>> };
+/** PutEvents answers before the targets run (as on AWS): wait for the deliveries, then read what the function logged for the event. */
+async function delivered(eventId: string): Promise<Record<string, any>> {
+  await stack.lambda.drainAsync();
+  const line = logs.map((l) => { try { return JSON.parse(l.slice(l.indexOf('{'))); } catch { return undefined; } }).find((l) => l?.event_id === eventId);
+  if (!line) throw new Error(`the scanEvent function logged nothing for event ${eventId}`);
+  return line;
+}
 const scanStep = (detail: Record<string, unknown>, source = ALVRA_SOURCE) => ({ Source: source, DetailType: 'Scan Step Completed', Detail: JSON.stringify(detail) });
 const current = async (pgroup = 'p12345', headers: Record<string, string> = {}) => (await stack.get(`/get_current_run_number?pgroup=${pgroup}`, headers)).json.run_number as number;
 const label = (run: number) => `run_${String(run).padStart(6, '0')}`;
@@ -71,13 +80,13 @@ describe('scan-step events through the local EventBridge', () => {
     };
     const byEvent = await put([scanStep(request)]);
     expect(byEvent.FailedEntryCount).toBe(0);
-    const [target] = byEvent.Entries[0]!.Targets;
-    expect(target).toMatchObject({ function: 'scanEvent', result: { status: 'ok' } });
-    const eventRun = target.result.run_number as number;
+    expect(byEvent.Entries[0]).toEqual({ EventId: expect.any(String) }); // the answer comes before the target ran
+    const target = await delivered(byEvent.Entries[0]!.EventId);
+    expect(target).toMatchObject({ message: 'scan event accepted', beamline: 'alvra' });
+    const eventRun = target.run_number as number;
     const byHttp = (await stack.post('/retrieve_from_buffers', request)).json;
     const httpRun = byHttp.run_number as number;
     expect(httpRun).toBe(eventRun + 1);
-    expect(target.result.files).toEqual((byHttp.files as string[]).map((f) => f.replace(label(httpRun), label(eventRun))));
 
     const files = await Promise.all([eventRun, httpRun].map(async (run) => JSON.parse(await readFile(join(stack.raw, '.daq', `${label(run)}.json`), 'utf8'))));
     const objects = await Promise.all([eventRun, httpRun].map((run) => s3Object(`runs/alvra/p12345/${label(run)}.json`)));
@@ -100,8 +109,9 @@ describe('scan-step events through the local EventBridge', () => {
     const before = await current();
     const body = { pgroup: 'p12345', start_pulseid: 1000, channels_list: ['SAR-CVME-TIFALL5:EvtSet'] };
     const { Entries } = await put([scanStep(body)]);
+    const refused = await delivered(Entries[0]!.EventId);
     const http = (await stack.post('/retrieve_from_buffers', body)).json;
-    expect(Entries[0]!.Targets[0].result).toEqual(http);
+    expect(refused).toMatchObject({ message: 'scan event refused', refusal: http.message, field: http.field });
     expect(http).toMatchObject({ status: 'failed', message: expect.stringMatching(/no start or stop pulseid/) });
     expect(await current()).toBe(before);
   });
@@ -109,9 +119,9 @@ describe('scan-step events through the local EventBridge', () => {
   test('an event can only reach its own beamline\'s pgroups', async () => {
     const before = await current();
     const bernina = await put([scanStep({ pgroup: 'p23456', start_pulseid: 1, stop_pulseid: 10, channels_list: ['SAR-CVME-TIFALL5:EvtSet'] })]);
-    expect(bernina.Entries[0]!.Targets[0].result).toMatchObject({ status: 'failed', message: expect.stringMatching(/p23456.* not reachable/) });
+    expect(await delivered(bernina.Entries[0]!.EventId)).toMatchObject({ message: 'scan event refused', refusal: expect.stringMatching(/pgroup p23456 does not exist at beamline alvra/) });
     const named = await put([scanStep({ beamline: 'bernina', pgroup: 'p23456', start_pulseid: 1, stop_pulseid: 10, channels_list: ['x'] })]);
-    expect(named.Entries[0]!.Targets[0].result).toMatchObject({ status: 'failed', field: 'beamline' });
+    expect(await delivered(named.Entries[0]!.EventId)).toMatchObject({ message: 'scan event refused', field: 'beamline' });
     expect(await current()).toBe(before);
   });
 
@@ -124,14 +134,14 @@ describe('scan-step events through the local EventBridge', () => {
     const key = { 'x-api-key': 'bernina-demo-key' };
     const before = await current('p23456', key);
     const allowed = await put([step], key);
-    expect(allowed.Entries[0]!.Targets[0].result).toMatchObject({ status: 'ok', run_number: before + 1 });
+    expect(await delivered(allowed.Entries[0]!.EventId)).toMatchObject({ message: 'scan event accepted', run_number: before + 1 });
     const record = JSON.parse(await readFile(join(stack.dataRoot, 'bernina/data/p23456/raw/.daq', `${label(before + 1)}.json`), 'utf8'));
     expect(record.beamline).toBe('bernina');
   });
 
-  test('the Lambda handler refuses an event whose source no beamline lists, whoever delivered it', async () => {
+  test('the Lambda function refuses an event whose source no beamline lists, whoever delivered it', async () => {
     const event = { id: '1', version: '0', account: '000000000000', time: '', region: 'eu-central-1', resources: [], 'detail-type': 'Scan Step Completed', source: 'ch.psi.sf.nobody', detail: { pgroup: 'p12345' } } as EventBridgeEvent<string, unknown>;
-    expect(await scanEventHandler(event)).toMatchObject({ status: 'failed', field: 'source', message: expect.stringMatching(/belongs to no beamline/) });
+    expect((await stack.lambda.invoke('scanEvent', event)).payload).toMatchObject({ status: 'failed', field: 'source', message: expect.stringMatching(/belongs to no beamline/) });
   });
 
   test('EventBridge delivers at least once: a second delivery of the same event gets the same run, not a new one', async () => {
@@ -139,12 +149,40 @@ describe('scan-step events through the local EventBridge', () => {
       id: `dup-${Date.now()}`, version: '0', account: '000000000000', time: '', region: 'eu-central-1', resources: [], 'detail-type': 'Scan Step Completed', source: ALVRA_SOURCE,
       detail: { pgroup: 'p12345', start_pulseid: 1000, stop_pulseid: 2000, channels_list: ['SAR-CVME-TIFALL5:EvtSet'] },
     } as EventBridgeEvent<string, unknown>;
-    const first = (await scanEventHandler(event)) as { status: string; run_number: number };
-    const second = (await scanEventHandler(event)) as { status: string; run_number: number };
+    const deliver = async (e: EventBridgeEvent<string, unknown>) => (await stack.lambda.invoke('scanEvent', e)).payload as { status: string; run_number: number };
+    const first = await deliver(event);
+    const second = await deliver(event);
     expect(first.status).toBe('ok');
     expect(second).toEqual(first);
-    const third = (await scanEventHandler({ ...event, id: `${event.id}-other` })) as { run_number: number };
+    const third = await deliver({ ...event, id: `${event.id}-other` });
     expect(third.run_number).toBe(first.run_number + 1); // another event is another step
+  });
+
+  test('a scan event whose function fails on every try: 2 retries, then the event is in the dead-letter queue', async () => {
+    // The function cannot reach DynamoDB (a broken deployment): an error, not a refusal, so Lambda retries it.
+    const environment = stack.lambda.configuration('scanEvent').environment;
+    await stack.lambda.updateFunctionConfiguration('scanEvent', { environment: { ...environment, AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9', SFDAQ_AWS_MAX_ATTEMPTS: '1' } });
+    try {
+      const before = (await readDeadLetters(stack.dlqFile)).length;
+      const { Entries } = await put([scanStep({ pgroup: 'p12345', start_pulseid: 1000, stop_pulseid: 2000, channels_list: ['SAR-CVME-TIFALL5:EvtSet'], dlq_test: true })]);
+      await stack.lambda.drainAsync();
+      const letters = (await readDeadLetters(stack.dlqFile)).slice(before);
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({
+        requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3, functionArn: expect.stringMatching(/:function:scanEvent:\$LATEST$/) },
+        requestPayload: { id: Entries[0]!.EventId, source: ALVRA_SOURCE, detail: { dlq_test: true } },
+        responseContext: { functionError: 'Unhandled' },
+      });
+    } finally {
+      await stack.lambda.updateFunctionConfiguration('scanEvent', { environment });
+    }
+  });
+
+  test('an entry over 256 KB refuses the PutEvents call', async () => {
+    const huge = scanStep({ pgroup: 'p12345', start_pulseid: 1, stop_pulseid: 2, channels_list: ['x'], pad: 'y'.repeat(262_144) });
+    const answer = await stack.post('/local/events', { Entries: [huge] });
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({ __type: 'ValidationException' });
   });
 
   test('malformed PutEvents bodies are 400 with a message', async () => {

@@ -99,7 +99,7 @@ describe('a caller only ever reaches its own beamline', () => {
           expect(r.json!.run, 'no status leaks').toBeUndefined();
           expect(r.json!.run_number, 'no number leaks').toBeUndefined();
           expect(r.text).not.toMatch(/"state"|retrieving|done|accepted/);
-          expect(r.json!.message).toMatch(caller.is ? /not reachable/ : /API key is not known|no beamline's network/);
+          expect(r.json!.message).toMatch(caller.is ? /does not exist at beamline/ : /API key is not known|no beamline's network/);
         }
         // Nothing changed in the target's pgroup: files, objects, counter; and it is not closed.
         const after = await stateOf(target, pgroup);
