@@ -177,12 +177,12 @@ describe('range, faults and fallbacks', () => {
     expect(logOf(input)).toContain('range expired from the archiver buffer; no file written');
   });
 
-  it('a dead archiver: failed with the reason, no file', async () => {
+  it('a dead archiver: BufferUnavailable after its own retries (the workflow retries the source), no file', async () => {
     const input = inputFor(5, { pv_list: [PV.pressure] });
-    const result = await retrieveFromArchiver(input, { ...endpoints, archiverUrl: deadUrl }, root);
-    expect(result).toMatchObject({ state: 'failed', retries: 3 });
-    expect(result.reason).toMatch(/archiver unreachable for SARFE10-OPSH044:PRESSURE/);
+    const attempt = retrieveFromArchiver(input, { ...endpoints, archiverUrl: deadUrl }, root);
+    await expect(attempt).rejects.toMatchObject({ name: 'BufferUnavailable', message: expect.stringMatching(/archiver unreachable for SARFE10-OPSH044:PRESSURE/) });
     expect(existsSync(input.files.PVCHANNELS!)).toBe(false);
+    expect(logOf(input)).toMatch(/attempt failed after .* \(3 retries\): .*; no file written; the workflow will retry/);
   });
 
   it('the data buffer down: times from the facility clock instead, logged', async () => {

@@ -109,13 +109,12 @@ describe('transient faults are retried', () => {
 });
 
 describe('failures leave no file and say why', () => {
-  it('a dead buffer (closed port): failed after the retries, with the reason', async () => {
+  it('a dead buffer (closed port): BufferUnavailable after its own retries, for the workflow to retry; no file', async () => {
     const input = inputFor(3);
-    const result = await retrieveFromDataApi(input, { ...endpoints, dataBufferUrl: deadUrl }, root, 'data');
-    expect(result).toMatchObject({ source: 'BSREAD', kind: 'data', file: input.files.BSREAD, state: 'failed', retries: 3, channels: {} });
-    expect(result.reason).toMatch(/ECONNREFUSED/);
+    const attempt = retrieveFromDataApi(input, { ...endpoints, dataBufferUrl: deadUrl }, root, 'data');
+    await expect(attempt).rejects.toMatchObject({ name: 'BufferUnavailable', message: expect.stringMatching(/ECONNREFUSED/) });
     expectNoFile(input);
-    expect(logOf(input)).toMatch(/failed after .* \(3 retries\): .*ECONNREFUSED.*; no file written/);
+    expect(logOf(input)).toMatch(/attempt failed after .* \(3 retries\): .*ECONNREFUSED.*; no file written; the workflow will retry/);
   });
 
   it('an expired range: failed "range expired from the data buffer", not retried', async () => {
@@ -135,11 +134,9 @@ describe('failures leave no file and say why', () => {
     expectNoFile(input);
   });
 
-  it('pulses not produced yet: retried, then failed "not yet in the data buffer"', async () => {
+  it('pulses not produced yet: retried, then BufferUnavailable "not yet in the data buffer" (the workflow tries again later)', async () => {
     const input = inputFor(6, { start_pulseid: NOW + 1_000, stop_pulseid: NOW + 1_099 });
-    const result = await retrieveFromDataApi(input, endpoints, root, 'data');
-    expect(result).toMatchObject({ state: 'failed', retries: 3 });
-    expect(result.reason).toMatch(/not yet in the data buffer/);
+    await expect(retrieveFromDataApi(input, endpoints, root, 'data')).rejects.toMatchObject({ name: 'BufferUnavailable', message: expect.stringMatching(/not yet in the data buffer/) });
     expectNoFile(input);
   });
 
