@@ -167,6 +167,7 @@ export function checkConfig(config: BrokerConfig): BrokerConfig {
     const problems = (validateShape.errors ?? []).map((e) => {
       const path = e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
       const got = valueAt(config, path);
+      if (got === '' && e.keyword === 'minLength') return `${SOURCE_OF[path] ?? path} is not set`;
       return `${SOURCE_OF[path] ?? (path || 'config')} ${e.keyword === 'required' ? 'is not set' : `${e.message} (got ${typeof got === 'number' && !Number.isFinite(got) ? 'not a number' : JSON.stringify(got) ?? 'nothing'})`}`;
     });
     throw new ConfigError(problems);
@@ -201,7 +202,28 @@ const num = (env: NodeJS.ProcessEnv, name: string, fallback: number) => (env[nam
  * @example const config = loadConfig(process.env); // in a Lambda handler module, once per instance
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
-  return checkConfig({
+  // Every problem at once: a missing facility must not hide a missing table name.
+  const problems: string[] = [];
+  let facility: FacilityConfig = { beamlines: {} };
+  try {
+    facility = loadFacility(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  let config: BrokerConfig;
+  try {
+    config = checkConfig(configFromEnv(env, facility));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError([...problems, ...error.problems]);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function configFromEnv(env: NodeJS.ProcessEnv, facility: FacilityConfig): BrokerConfig {
+  return {
     dataRoot: env.SFDAQ_DATA_ROOT ?? '/sf',
     runTable: env.SFDAQ_RUN_TABLE ?? '',
     bucket: env.SFDAQ_BUCKET ?? '',
@@ -221,7 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
       requestTimeoutMs: num(env, 'SFDAQ_AWS_REQUEST_TIMEOUT_MS', 10_000),
       maxAttempts: num(env, 'SFDAQ_AWS_MAX_ATTEMPTS', 3),
     },
-    facility: loadFacility(env),
+    facility,
     maxBodyBytes: num(env, 'SFDAQ_MAX_BODY_BYTES', 1_048_576),
     idempotency: {
       ttlSeconds: num(env, 'SFDAQ_IDEMPOTENCY_TTL_SECONDS', 86_400),
@@ -258,7 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
       },
       horizonPulses: num(env, 'SFDAQ_HORIZON_PULSES', MAX_PULSES_PER_REQUEST),
     },
-  });
+  };
 }
 
 /** SFDAQ_CLOCK_EPOCH_PULSE_ID / SFDAQ_CLOCK_EPOCH_TIME (ISO) set the facility clock. */
