@@ -115,7 +115,8 @@ describe('crash safety under SIGKILL', () => {
       // The end: every answer is consistent with the bookkeeping.
       readLogs(stack!);
       for (const line of sweeps) {
-        const report = JSON.parse(line) as { started: string[]; running: string[]; failed: unknown[] };
+        // The function's log line, after the local Lambda service's `[recoverySweep] ` prefix.
+        const report = JSON.parse(line.slice(line.indexOf('{'))) as { started: string[]; running: string[]; failed: unknown[] };
         figures.recovered += report.started.length;
         figures.resumedByThemselves += report.running.length;
         expect(report.failed, 'the sweep could start every run it found').toEqual([]);
