@@ -20,6 +20,8 @@ export interface BundleOptions {
   packagedExternals?: string[];
   /** Where built bundles are kept (default: `<tmpdir>/sfdaq-lambda-<user>`). */
   cacheDir?: string;
+  /** Files shipped in the package beside the bundles (serverless.yml `package.patterns`; default: read from serverless.yml). */
+  packagedFiles?: string[];
   /** Files or directories, relative to root, whose content keys the cache (default: serverless.yml, package.json, package-lock.json, tsconfig.json, functions/, lib/; the entries' own directories are always added). */
   hashInputs?: string[];
 }
@@ -85,7 +87,8 @@ export async function bundleFunctions(options: BundleOptions = {}): Promise<Bund
     located[functionName] = { handler, module, exportName: handler.slice(dot + 1) };
   }
 
-  const inputs = [...new Set([...(options.hashInputs ?? DEFAULT_INPUTS), ...[...entries.values()].map((m) => dirname(m))])];
+  const packaged = options.packagedFiles ?? (serverless ? await patternFiles(root, packagePatterns(serverless)) : []);
+  const inputs = [...new Set([...(options.hashInputs ?? DEFAULT_INPUTS), ...[...entries.values()].map((m) => dirname(m)), ...packaged])];
   const hashed = await inputFiles(root, inputs);
   const hash = await cacheKey({ root, buildOptions: { buildOptions, shipped }, located, hashed });
   const dir = join(cacheDir, hash);
@@ -120,6 +123,11 @@ export async function bundleFunctions(options: BundleOptions = {}): Promise<Bund
       })).metafile!));
     checkInputsHashed(root, metafiles, hashed);
     await linkExternals(root, tmp, shipped);
+    // What `package.patterns` puts in the zip beside the bundles (e.g. the run monitor's built page).
+    for (const file of packaged) {
+      await mkdir(dirname(join(tmp, file)), { recursive: true });
+      await writeFile(join(tmp, file), hashed.get(file) ?? (await readFile(join(root, file))));
+    }
     await writeFile(join(tmp, 'manifest.json'), JSON.stringify({ hash, root, functions: located, builtAt: new Date().toISOString() }, null, 2));
     try {
       await rename(tmp, dir);
@@ -215,4 +223,35 @@ async function linkExternals(root: string, dir: string, externals: string[]): Pr
     for (const dep of Object.keys(pkg.dependencies ?? {})) await add(dep);
   };
   for (const name of externals) if (!name.includes('*')) await add(name);
+}
+
+/** Every `package.patterns` entry of serverless.yml (service and functions), negations left out. */
+function packagePatterns(config: ReturnType<typeof loadServerlessYml>): string[] {
+  const fromPackage = (p: unknown) => ((p as { patterns?: unknown } | undefined)?.patterns as unknown[] | undefined) ?? [];
+  const all = [
+    ...fromPackage((config as { package?: unknown }).package),
+    ...Object.values(config.functions).flatMap((fn) => fromPackage((fn as { package?: unknown }).package)),
+  ];
+  return [...new Set(all.filter((p): p is string => typeof p === 'string' && !p.startsWith('!')))];
+}
+
+/**
+ * The files a list of patterns selects: `dir/**` (everything below dir), or a
+ * plain path. (The forms serverless.yml uses; anything else is refused so a
+ * pattern never silently selects nothing.)
+ */
+async function patternFiles(root: string, patterns: string[]): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const info = await stat(join(root, rel)).catch(() => undefined);
+    if (!info) return;
+    if (info.isFile()) files.push(rel.split(sep).join('/'));
+    else if (info.isDirectory()) for (const name of (await readdir(join(root, rel))).sort()) await walk(join(rel, name));
+  };
+  for (const pattern of patterns) {
+    if (pattern.endsWith('/**') && !pattern.slice(0, -3).includes('*')) await walk(pattern.slice(0, -3));
+    else if (!pattern.includes('*')) await walk(pattern);
+    else throw new Error(`bundleFunctions: package pattern ${JSON.stringify(pattern)} is not of a form the local package understands (dir/** or a path)`);
+  }
+  return files.sort();
 }
