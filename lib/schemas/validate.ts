@@ -44,7 +44,7 @@ function refusalOf(error: ErrorObject, data: unknown, detectorOptions: boolean):
   const field = fieldOf(error);
   // An error inside one detector's options: its own validator names the option and the form it takes.
   const option = detectorOptions ? /^\/detectors\/([^/]+)(\/|$)/.exec(error.instancePath) : null;
-  if (option && !(error.keyword === 'propertyNames' || error.propertyName !== undefined)) {
+  if (option) {
     const detector = option[1]!.replace(/~1/g, '/').replace(/~0/g, '~');
     const options = ((data as { detectors?: Record<string, unknown> }).detectors ?? {})[detector];
     try {
