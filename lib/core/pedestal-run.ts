@@ -20,9 +20,14 @@ import type { Caller } from './facility';
 import { pedestalStamp } from './jungfrau/calibration-files';
 import { closestOf } from './names/distance';
 import type { TakePedestalBody } from '../schemas/detector-endpoints';
+import { MAX_PULSES_PER_REQUEST } from '../schemas/retrieve-request';
 
 /** The directory below `raw/` every pedestal run goes to (the facility forces it). */
 export const PEDESTAL_DIRECTORY = 'JF_pedestals';
+
+/** Frames of the facility's pedestal runs (jungfrau.md §6): 1000 per gain once, or the firmware's 50 per gain 200 times. */
+export const MANUAL_PEDESTAL_FRAMES = 3 * 1000;
+export const FIRMWARE_PEDESTAL_FRAMES = 3 * 50 * 200;
 
 /** Writes `raw/JF_pedestals/<stamp>.json` (creating the directory); refuses a stamp already used. */
 export interface PedestalRequestFiles {
@@ -77,6 +82,11 @@ export async function takePedestal(body: TakePedestalBody, caller: Caller, deps:
   const { pgroup } = body;
   const rate = body.rate_multiplicator ?? 1;
   const pedestalmode = body.pedestalmode ?? false;
+  // Refused before the detectors are touched: a dark run longer than one run can retrieve.
+  const pulses = (pedestalmode ? FIRMWARE_PEDESTAL_FRAMES : MANUAL_PEDESTAL_FRAMES) * rate;
+  if (pulses > MAX_PULSES_PER_REQUEST) {
+    throw new RequestRefused('rate_multiplicator', `a pedestal run${pedestalmode ? ' in pedestalmode' : ''} at rate_multiplicator ${rate} lasts ${pulses} pulses, more than one run retrieves (${MAX_PULSES_PER_REQUEST}): choose a rate_multiplicator of at most ${Math.floor(MAX_PULSES_PER_REQUEST / (pulses / rate))}${pedestalmode ? ', or leave pedestalmode out' : ''}`);
+  }
   await deps.fs.checkPgroupWritable(beamline, pgroup);
   if (await deps.fs.isClosed(beamline, pgroup)) throw new PgroupClosed(pgroup, `pgroup ${pgroup} of ${beamline}`);
   await deps.fs.outputDirectory(beamline, pgroup, [PEDESTAL_DIRECTORY]);

@@ -166,6 +166,7 @@ describe('take_pedestal refusals', () => {
     ['detectors not names', { pgroup: 'p23456', detectors: 'JF07T01V01' }, 'detectors', /must be a list of detector names/],
     ["another beamline's detector", { pgroup: 'p23456', detectors: ['JF01T03V01'] }, 'detectors', /JF01T03V01 is not known at beamline bernina \(known: JF07T01V01\)/],
     ['a bad rate', { pgroup: 'p23456', detectors: [DET], rate_multiplicator: 3 }, 'rate_multiplicator', /rate_multiplicator is not allowed one/],
+    ['a dark run longer than a run', { pgroup: 'p23456', detectors: [DET], rate_multiplicator: 4, pedestalmode: true }, 'rate_multiplicator', /in pedestalmode at rate_multiplicator 4 lasts 120000 pulses, more than one run retrieves \(60001\): choose a rate_multiplicator of at most 2, or leave pedestalmode out/],
     ["another beamline's pgroup", { pgroup: 'p12345', detectors: [DET] }, 'pgroup', /pgroup p12345 does not exist at beamline bernina/],
   ] as const)('%s', async ([, body, field, message]) => {
     const { json } = await stack.post('/take_pedestal', body, BERNINA);
