@@ -95,21 +95,28 @@ describe('take_pedestal -> run done -> the pedestal installed for conversion', (
     const computed = await readPedestalFile(file, { modules: 1 });
     expect([computed.pedestal.length, computed.pixelMaskDtype]).toEqual([3, 'int64']);
     const truth = simulatedPedestal(7, 1);
+    const rmsBits = (1 << MASK_BITS.rmsZero(0)) | (1 << MASK_BITS.rmsZero(1)) | (1 << MASK_BITS.rmsZero(2));
     const offsets = [0, 0, 0];
     let good = 0;
+    let constantByChance = 0;
     for (let i = 0; i < MODULE_PIXELS; i++) {
       if (isIdPixel(i)) continue;
       // The published mask's bit 0 is the id pixels' extra mask: everything else the pedestal run finds by itself.
-      if (computed.pixelMask[i] !== truth.pixelMask[i]) expect(`pixel ${i}: mask ${computed.pixelMask[i]}`).toBe(`pixel ${i}: mask ${truth.pixelMask[i]}`);
-      if (truth.pixelMask[i] !== 0) continue;
+      // With 40 frames a gain, a live pixel may by chance show one word in all of them (its row drew only
+      // versions in which it is equal, templates.ts): RMS 0, masked as the facility would; rare, nothing else differs.
+      const extra = computed.pixelMask[i]! & ~truth.pixelMask[i]!;
+      const missing = truth.pixelMask[i]! & ~computed.pixelMask[i]!;
+      if (missing !== 0 || (extra & ~rmsBits) !== 0) expect(`pixel ${i}: mask ${computed.pixelMask[i]}`).toBe(`pixel ${i}: mask ${truth.pixelMask[i]}`);
+      if (extra !== 0) constantByChance++;
+      if (computed.pixelMask[i] !== 0) continue;
       for (let s = 0; s < 3; s++) offsets[s]! += Math.abs(computed.pedestal[s]![i]! - truth.pedestal[s]![i]!);
       good++;
     }
     // A pixel sees 8 noise versions (templates.ts): its mean is off by about RMS/sqrt(8).
     for (let s = 0; s < 3; s++) expect(offsets[s]! / good, `G${s} mean offset`).toBeLessThan(NOISE_RMS[s]! * 0.6);
+    expect(constantByChance).toBeLessThan(MODULE_PIXELS * 1e-4);
     const { dead, stuck } = moduleDefects(7, 0);
     expect(dead.length + stuck.length).toBeGreaterThan(0);
-    const rmsBits = (1 << MASK_BITS.rmsZero(0)) | (1 << MASK_BITS.rmsZero(1)) | (1 << MASK_BITS.rmsZero(2));
     for (const i of dead) expect(computed.pixelMask[i]! & rmsBits).toBe(rmsBits);
     for (const i of stuck) expect(computed.pixelMask[i]! & ((1 << MASK_BITS.wrongGain(1, 0)) | (1 << MASK_BITS.wrongGain(3, 0)))).not.toBe(0);
     // A pixel far from row 0: its G0 pedestal within a few ADU of the truth.
