@@ -53,6 +53,11 @@ export interface LocalStackOptions {
   logSink?: LogSink;
   /** Frames per gain stage of the simulated detectors' pedestal runs (default 100; the facility's 1000 write 3 GB a module). */
   pedestalFramesPerStage?: number;
+  /**
+   * Publish the simulated detectors' gain and pedestal files under the data root, as the facility keeps
+   * them (default true; ~100 MB for the demo's detectors, so test stacks that never convert skip it).
+   */
+  calibration?: boolean;
 }
 
 export interface LocalStack {
@@ -138,7 +143,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // (under the data root, which stands for /sf), and their detector control (take_pedestal, power_on_detector).
     let detectorControl: DetectorControlServer | undefined;
     if (buffers) {
-      for (const detector of detectorsOf(facility)) await publishCalibration({ root: dataRoot, detector, bufferRoot: buffers.detectorBufferRoot });
+      if (options.calibration !== false) {
+        for (const detector of detectorsOf(facility)) await publishCalibration({ root: dataRoot, detector, bufferRoot: buffers.detectorBufferRoot, gainDtype: 'float32' });
+      }
       detectorControl = await startDetectorControl({ simulator: buffers.detector, detectors: detectorsOf(facility), host, framesPerStage: options.pedestalFramesPerStage ?? 100 });
       closers.push(detectorControl.close);
     }

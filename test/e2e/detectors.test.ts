@@ -24,7 +24,7 @@ beforeAll(async () => {
   // The demo facility, with what the facility says about alvra's detector.
   const facility = structuredClone(DEMO_FACILITY);
   facility.beamlines.alvra!.detectors = { [DET]: { description: '1p5M Alvra detector', daq: 12 } };
-  stack = await startTestStack({ facility });
+  stack = await startTestStack({ facility, calibration: true });
   doc = (await stack.get('/openapi.json')).json as unknown as OpenApiDocument;
 });
 afterAll(async () => {

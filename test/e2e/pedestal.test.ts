@@ -26,7 +26,7 @@ let stack: TestStack;
 let raw: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ pedestalFramesPerStage: FRAMES_PER_STAGE });
+  stack = await startTestStack({ pedestalFramesPerStage: FRAMES_PER_STAGE, calibration: true });
   raw = join(stack.dataRoot, 'bernina', 'data', 'p23456', 'raw');
 });
 afterAll(async () => {

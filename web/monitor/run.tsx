@@ -73,7 +73,7 @@ function RunBody({ d }: { d: RunDetails }) {
 
 function SourceCard({ s, runState }: { s: SourceDetails; runState: RunDetails['state'] }) {
   const p = s.progress;
-  const working = s.state === 'pending' && !isFinal(runState);
+  const working = (s.state === 'pending' || s.state === 'retrieving') && !isFinal(runState);
   return (
     <div class={`source-card state-${s.state}`} data-source={s.source} data-state={s.state}>
       <div class="source-head">
