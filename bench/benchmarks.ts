@@ -7,6 +7,7 @@ import { checkBenchmark } from './check';
 import { detectorBenchmark } from './detector';
 import type { Benchmark } from './lib/report';
 import { memoryBenchmark } from './memory';
+import { statusLatencyBenchmark } from './status-latency';
 
 export const BENCHMARKS: Benchmark[] = [
   detectorBenchmark,
@@ -16,4 +17,5 @@ export const BENCHMARKS: Benchmark[] = [
   memoryBenchmark,
   acceptanceBenchmark,
   checkBenchmark,
+  statusLatencyBenchmark,
 ];

@@ -195,9 +195,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const eventSources = Object.values(facility.beamlines).flatMap((b) => b.eventSources ?? []);
     const serverless = resolveParams(loadServerlessYml(), { eventSources });
     const bundles = await bundleFunctions();
+    const httpFunctions = new Set(httpRoutes(serverless).map((r) => r.functionName));
     const dlqFile = join(stateDir, 'dead-letter-queue.jsonl');
     const lambda = new LocalLambdaService({
-      functions: lambdaFunctions(bundles, functionSettings(serverless), (fn) => ({ ...stringsOf(fn.declaredEnvironment), ...env })),
+      // Functions no HTTP route calls (the workflow's and event workers) run at a lower priority: on AWS each
+      // environment has its own CPU, so a retriever writing files never slows the API down.
+      functions: lambdaFunctions(bundles, functionSettings(serverless), (fn) => ({ ...stringsOf(fn.declaredEnvironment), ...env }))
+        .map((fn) => (httpFunctions.has(fn.name) ? fn : { ...fn, niceness: 10 })),
       // AWS would start an environment per concurrent event; this machine has a few cores, and a cold start
       // costs ~0.3 s of CPU, so more environments than about two per core only slow everything down.
       maxInstancesPerFunction: options.maxInstancesPerFunction ?? Math.max(2, availableParallelism() * 2),
