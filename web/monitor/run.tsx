@@ -83,7 +83,10 @@ function SourceCard({ s, runState }: { s: SourceDetails; runState: RunDetails['s
       <div class="muted small">{kindLabel(s.kind)}</div>
       {p ? (
         <>
-          <ProgressBar value={p.pulses_written} max={p.pulses_expected} label={`${p.pulses_written.toLocaleString()} / ${p.pulses_expected.toLocaleString()} pulses`} />
+          {p.pulses_expected === 0 && p.items_total
+            // Archived PVs have no pulse count to expect: their progress is PVs done.
+            ? <ProgressBar value={p.items_done ?? 0} max={p.items_total} label={`${p.items_done ?? 0} / ${p.items_total} PVs`} />
+            : <ProgressBar value={p.pulses_written} max={p.pulses_expected} label={`${p.pulses_written.toLocaleString()} / ${p.pulses_expected.toLocaleString()} pulses`} />}
           <div class="muted small">
             {bytes(p.bytes_written)} written
             {p.rate_pulses_per_s !== undefined && `, ${p.rate_pulses_per_s.toFixed(0)} pulses/s`}
