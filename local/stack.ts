@@ -181,6 +181,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             SFDAQ_DATA_BUFFER_URL: buffers.dataBufferUrl,
             SFDAQ_IMAGE_BUFFER_URL: buffers.imageBufferUrl,
             SFDAQ_ARCHIVER_URL: buffers.archiverUrl,
+            // The simulator serves the appliance's management API (getAllPVs) on the same port.
+            SFDAQ_ARCHIVER_MGMT_URL: buffers.archiverUrl,
             SFDAQ_DETECTOR_BUFFER_ROOT: buffers.detectorBufferRoot,
           }
         : {}),
