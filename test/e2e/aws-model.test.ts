@@ -14,8 +14,8 @@ import { apiKeyHash, type FacilityConfig } from '../../lib/core/facility';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { waitForRun } from '../helpers/runs';
 
-/** Retry intervals x 0.02: the 10 s .. 60 s backoff of BufferUnavailable becomes 0.2 s .. 1.2 s, ~7.4 s over its 8 attempts. */
-const SCALE = 0.02;
+/** Retry intervals x 0.05: the 10 s .. 60 s backoff of BufferUnavailable becomes 0.5 s .. 3 s, ~18.5 s over its 8 attempts. */
+const SCALE = 0.05;
 /** A 2-minute outage, scaled as the Retry intervals are. */
 const OUTAGE_MS = 120_000 * SCALE;
 
@@ -34,6 +34,13 @@ beforeAll(async () => {
     // The retriever's own retries are short (~0.2 s), so only the workflow's Retry can outlast the outage.
     env: { SFDAQ_RETRY_ATTEMPTS: '2', SFDAQ_RETRY_BASE_MS: '50', SFDAQ_RETRY_MAX_MS: '100' },
   });
+  // Warm instances of every workflow function: the outages below must still be on when the first attempt reads.
+  const now = Number(stack.clock.currentPulseId());
+  const { json } = await stack.post('/retrieve_from_buffers', {
+    pgroup: 'p12345', start_pulseid: now - 300, stop_pulseid: now - 201, directory_name: 'warm',
+    channels_list: ['SAR-CVME-TIFALL5:EvtSet'], camera_list: ['SATES21-CAMS154-M1:FPICTURE'], pv_list: ['motor1_PV'],
+  });
+  await waitForRun(stack, 'p12345', json.run_number as number, 60_000);
 });
 afterAll(async () => {
   await stack?.destroy();
