@@ -4,10 +4,10 @@ import { mkdir, readFile, readdir, rename, rm, stat, symlink, utimes, writeFile 
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import * as esbuild from 'esbuild';
-import { PROJECT_ROOT, esbuildOptions, loadServerlessYml, packagedExternals } from '../serverless-config';
+import { PROJECT_ROOT, esbuildOptions, loadServerlessYml, packagedExternals, packagePatterns } from '../serverless-config';
 
 /** Bump when the layout of a cache entry or the way bundles are built changes. */
-const BUNDLER_VERSION = 1;
+const BUNDLER_VERSION = 2;
 
 export interface BundleOptions {
   /** Project root: serverless.yml, package-lock.json, node_modules (default: this repository). */
@@ -18,6 +18,8 @@ export interface BundleOptions {
   esbuild?: Record<string, unknown>;
   /** Externals the package ships in its node_modules (default: serverless.yml `custom.esbuild.external`). */
   packagedExternals?: string[];
+  /** Project files the package carries at their own paths (default: serverless.yml's `package.patterns`, service and functions). */
+  packagePatterns?: string[];
   /** Where built bundles are kept (default: `<tmpdir>/sfdaq-lambda-<user>`). */
   cacheDir?: string;
   /** Files or directories, relative to root, whose content keys the cache (default: serverless.yml, package.json, package-lock.json, tsconfig.json, functions/, lib/; the entries' own directories are always added). */
@@ -72,6 +74,7 @@ export async function bundleFunctions(options: BundleOptions = {}): Promise<Bund
   const functions = options.functions ?? Object.fromEntries(Object.entries(serverless!.functions).map(([name, fn]) => [name, { handler: fn.handler }]));
   const buildOptions = options.esbuild ?? esbuildOptions(serverless!);
   const shipped = options.packagedExternals ?? packagedExternals(serverless!);
+  const patterns = options.packagePatterns ?? (serverless ? packagePatterns(serverless) : []);
   const cacheDir = resolve(options.cacheDir ?? join(tmpdir(), `sfdaq-lambda-${safeUser()}`));
 
   const entries = new Map<string, string>(); // entry file (absolute) -> module path relative to root, no extension
@@ -120,6 +123,7 @@ export async function bundleFunctions(options: BundleOptions = {}): Promise<Bund
       })).metafile!));
     checkInputsHashed(root, metafiles, hashed);
     await linkExternals(root, tmp, shipped);
+    await linkPackageFiles(root, tmp, patterns);
     await writeFile(join(tmp, 'manifest.json'), JSON.stringify({ hash, root, functions: located, builtAt: new Date().toISOString() }, null, 2));
     try {
       await rename(tmp, dir);
@@ -193,6 +197,27 @@ function checkInputsHashed(root: string, metafiles: esbuild.Metafile[], hashed: 
     }
   }
   if (missing.size) throw new Error(`bundleFunctions: the bundles read files outside the cache key; add them to hashInputs: ${[...missing].join(', ')}`);
+}
+
+/**
+ * Files serverless packages beside the bundles at their project paths
+ * (`package.patterns`: e.g. the HDF5 engine's .wasm, which a bundle cannot
+ * inline), as symlinks into the project. Patterns supported: a file or
+ * directory path, or `<dir>/**`; negations (`!...`) are what serverless
+ * leaves out and are skipped here; a path that does not exist (an unbuilt
+ * asset) is skipped, as serverless would package nothing for it.
+ */
+async function linkPackageFiles(root: string, dir: string, patterns: string[]): Promise<void> {
+  const paths = new Set(patterns.filter((p) => !p.startsWith('!')).map((p) => p.replace(/\/\*\*$/, '')));
+  for (const rel of paths) {
+    if (rel.includes('*')) throw new Error(`bundleFunctions: package pattern ${rel} is not supported locally (use a path or <dir>/**)`);
+    const source = join(root, rel);
+    if (!existsSync(source)) continue;
+    const target = join(dir, rel);
+    if (existsSync(target)) continue;
+    await mkdir(dirname(target), { recursive: true });
+    await symlink(source, target);
+  }
 }
 
 /**
