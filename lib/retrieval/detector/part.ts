@@ -80,7 +80,7 @@ export async function retrieveDetectorPart(input: RetrieverInput, part: number, 
     if (w.frames === 0) throw new SourceFailed(`no pulse id to retrieve: none of the requested pulses (${input.request.start_pulseid}..${input.request.stop_pulseid}) is divisible by rate_multiplicator ${input.request.rate_multiplicator}`);
     range = partRange({ frames: manifest.frames, parts: manifest.parts, pulses: w.pulses }, part);
     const r = range;
-    await log.line(`${prefix}attempt ${attempt}: frames ${r.first}..${r.first + r.count - 1}, pulse ids ${r.firstPulse}..${r.lastPulse}`);
+    await log.line(`${prefix}attempt ${attempt} (worker pid ${process.pid}): frames ${r.first}..${r.first + r.count - 1}, pulse ids ${r.firstPulse}..${r.lastPulse}`);
     const disabled = [...Array(w.processing.modules).keys()].filter((m) => !manifest.enabled.includes(m));
     const waitedMs = await waitForRange({
       root: endpoints.detectorBufferRoot, detector, disabled, first: BigInt(r.firstPulse), last: BigInt(r.lastPulse),
