@@ -76,7 +76,8 @@ export async function detectorPartFailedTask(input: WorkItem & { error?: TaskErr
   const attempts = await attemptsOf(work, part);
   const why = input.error ? readableReason(input.error) : 'the part failed';
   const previous = await readPartRecord(work, part);
-  const reason = previous?.state === 'failed' && previous.reason ? previous.reason : `${why}${attempts > 1 ? ` (at each of ${attempts} attempts)` : ''}`;
+  // The finishing step says how many attempts were made.
+  const reason = previous?.state === 'failed' && previous.reason ? previous.reason : why;
   await writePartRecord(work, { part, state: 'failed', reason, finished: app.now().toISOString() }).catch(() => undefined);
   await (await RunLog.open(app.config.dataRoot, run, source)).line(`part ${part}: given up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`).catch(() => undefined);
   return { source, kind: 'detector', part, state: 'failed' };
