@@ -207,7 +207,7 @@ export function detectorVolume(request: Pick<RunRequest, 'start_pulseid' | 'stop
 export function volumeProblem(volume: DetectorVolume, config: DetectorWorkConfig): string | undefined {
   const limit = Math.min(config.maxBytes, config.maxItems * config.itemBytes);
   if (volume.bytes <= limit && volume.items <= config.maxItems) return undefined;
-  const gb = (b: number) => `${Math.round(b / 1e9).toLocaleString('en-US')} GB`;
+  const gb = (b: number) => (b >= 10e9 ? `${Math.round(b / 1e9).toLocaleString('en-US')} GB` : b >= 1e9 ? `${(b / 1e9).toFixed(1)} GB` : `${Math.round(b / 1e6).toLocaleString('en-US')} MB`);
   const parts = volume.perDetector.filter((d) => d.bytes > 0).sort((a, b) => b.bytes - a.bytes);
   const listed = parts.slice(0, 3).map((d) => `${d.detector}: ${gb(d.bytes)} in ${d.frames.toLocaleString('en-US')} frames`).join(', ') + (parts.length > 3 ? `, and ${parts.length - 3} more` : '');
   const why = volume.bytes > limit
