@@ -5,11 +5,13 @@ import { cameraBenchmark } from './camera';
 import { cameraStreamBenchmark } from './camera-stream';
 import { checkBenchmark } from './check';
 import { detectorBenchmark } from './detector';
+import { detectorScaleBenchmark } from './detector-scale';
 import type { Benchmark } from './lib/report';
 import { memoryBenchmark } from './memory';
 
 export const BENCHMARKS: Benchmark[] = [
   detectorBenchmark,
+  detectorScaleBenchmark,
   bsBenchmark,
   cameraBenchmark,
   cameraStreamBenchmark,

@@ -10,7 +10,7 @@
  *
  * `write(batch)` resolves once the batch's buffer is no longer needed (the
  * reader refills it next); compression results are written in order as they
- * come, at most `inFlight` frames pending, so memory stays bounded.
+ * come, one frame compressing while the one before is written, so memory stays bounded.
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import type { FrameBatch } from '../../adapters/buffers/detector/frame-batches';
 import { ConvertedPartWriter } from '../../adapters/hdf5/detector/converted-files';
 import { RawPartWriter, type RawSkeletonLayout } from '../../adapters/hdf5/detector/raw-files';
 import type { CompressorPool } from '../../adapters/hdf5/engine';
+import { compressChunk } from '../../adapters/hdf5/detector/chunk-compress';
 import type { Converter, ImageArray } from '../../core/jungfrau/converter';
 import type { LayoutDataset } from '../../core/jungfrau/file-layout';
 import { isPulsePickerEvent } from '../../core/jungfrau/pixel-word';
@@ -135,7 +136,8 @@ export class RawPartSink implements Sink {
   private readonly rows: Array<{ pulseId: bigint; frameIndex: bigint; daqRec: bigint; isGoodFrame: boolean }> = [];
 
   private constructor(private readonly writer: RawPartWriter, private readonly temp: string, private readonly target: string, private readonly pool: CompressorPool | undefined) {
-    this.ordered = new Ordered(pool ? 2 * pool.threads : 0, (chunk) => {
+    // One frame compressing (on every thread, in pieces) while the one before is written.
+    this.ordered = new Ordered(pool ? 1 : 0, (chunk) => {
       const i = this.next++;
       this.writer.writeFrame(i, chunk, this.rows[i]!);
       this.written += chunk.byteLength;
@@ -151,8 +153,9 @@ export class RawPartSink implements Sink {
     for (const [i, f] of batch.frames.entries()) {
       this.rows.push({ pulseId: f.pulseId, frameIndex: f.frameIndex, daqRec: f.daqRec, isGoodFrame: f.isGoodFrame });
       const frame = batch.pixels.subarray(i * batch.frameBytes, (i + 1) * batch.frameBytes);
-      // The pool copies its input; a raw chunk is written now (writeChunk copies too): the batch buffer is free after.
-      await this.ordered.push(this.pool ? this.pool.compress(frame, 2) : Promise.resolve(frame));
+      // The pool copies each piece as it takes it: the batch buffer stays untouched until this frame is
+      // written, which happens before the batch after next is read into it (Ordered: one frame pending).
+      await this.ordered.push(this.pool ? compressChunk(this.pool, frame, 2) : Promise.resolve(frame));
       if (!this.pool) await this.ordered.drain();
     }
   }
@@ -178,7 +181,6 @@ export interface KeepRules {
 /** A converted part file: kept frames converted, chunked per frame, compressed by the pool when asked. */
 export class ConvertedPartSink implements Sink {
   private readonly ordered: Ordered[];
-  private readonly pending: number[];
   private out: ImageArray[] = [];
   private capacity = 0;
   private written = 0;
@@ -193,11 +195,10 @@ export class ConvertedPartSink implements Sink {
     private readonly pool: CompressorPool | undefined,
     private readonly blockSizes: number[],
   ) {
-    this.ordered = converter.images.map((_, image) => new Ordered(pool ? 2 * pool.threads : 0, (chunk) => {
+    this.ordered = converter.images.map((_, image) => new Ordered(pool ? 1 : 0, (chunk) => {
       this.writer.appendFrames(image, [chunk]);
       this.written += chunk.byteLength;
     }));
-    this.pending = converter.images.map(() => 0);
   }
 
   static async create(dir: string, name: string, layout: readonly LayoutDataset[], detector: string, converter: Converter, rules: KeepRules, pool: CompressorPool | undefined): Promise<ConvertedPartSink> {
@@ -233,9 +234,9 @@ export class ConvertedPartSink implements Sink {
           const per = pixelsOf(this.converter, image);
           const a = this.out[image]!;
           const bytes = new Uint8Array(a.buffer, a.byteOffset + j * per * a.BYTES_PER_ELEMENT, per * a.BYTES_PER_ELEMENT);
-          await this.ordered[image]!.push(this.pool ? this.pool.compress(bytes, a.BYTES_PER_ELEMENT, this.blockSizes[image]) : Promise.resolve(bytes));
+          // A copy: the converter reuses its output arrays for the next frames while this one compresses.
+          await this.ordered[image]!.push(this.pool ? compressChunk(this.pool, bytes.slice(), a.BYTES_PER_ELEMENT, this.blockSizes[image]) : Promise.resolve(bytes));
           if (!this.pool) await this.ordered[image]!.drain();
-          this.pending[image]! += 1;
         }
       }
       k = end;
