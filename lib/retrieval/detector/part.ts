@@ -12,7 +12,7 @@
  * workflow's Retry.
  */
 import { availableParallelism } from 'node:os';
-import { moduleFolderName, type ModuleStatus } from '../../adapters/buffers/detector';
+import { MODULE_PIXEL_BYTES, moduleFolderName, type ModuleStatus } from '../../adapters/buffers/detector';
 import { FrameBatchReader } from '../../adapters/buffers/detector/frame-batches';
 import { CompressorPool } from '../../adapters/hdf5/engine';
 import { detectorWork, partRange, pulseAt, type PartRange } from '../../core/detector-work';
@@ -91,14 +91,29 @@ export async function retrieveDetectorPart(input: RetrieverInput, part: number, 
     sink = await openSink(manifest, w, r, part, attempt, input, endpoints, dataRoot);
     const counts = emptyCounts(manifest.enabled);
     counts.waited_s = waitedMs / 1000;
-    const reader = new FrameBatchReader({ root: endpoints.detectorBufferRoot, detector, modules: manifest.enabled, ...(options.batchFrames ? { batchFrames: options.batchFrames } : {}) });
+    // Plain pwrites (the skeleton alone): bigger batches (64 MiB: longer sequential reads per module file)
+    // and one write in flight while the next batch is read and the one after starts (3 buffers). With
+    // compression or conversion the CPU is the limit: 32 MiB batches, 2 buffers (peak RSS < 512 MB).
+    const plain = sink.overlapWrites === true;
+    const frameBytes = manifest.enabled.length * MODULE_PIXEL_BYTES;
+    const batchFrames = options.batchFrames ?? Math.max(1, Math.floor((plain ? 64 << 20 : 32 << 20) / frameBytes));
+    const reader = new FrameBatchReader({ root: endpoints.detectorBufferRoot, detector, modules: manifest.enabled, batchFrames, buffers: plain ? 3 : 2 });
     const names = manifest.enabled.map(moduleFolderName);
     const ids = (function* () {
       for (let i = r.first; i < r.first + r.count; i++) yield BigInt(pulseAt(w.pulses, i));
     })();
+    let writing: Promise<void> | undefined;
     for await (const batch of reader.read(ids)) {
       if (now() > deadline) throw new SourceFailed(`did not finish before the deadline: ${counts.frames_written} of ${r.count} frames written`);
-      await sink.write(batch);
+      const current = sink.write(batch);
+      if (plain) {
+        // The previous batch's write must end before the reader refills its buffer (next iteration).
+        current.catch(() => undefined);
+        await writing;
+        writing = current;
+      } else {
+        await current;
+      }
       for (const f of batch.frames) {
         f.modules.forEach((status: ModuleStatus, k) => (counts.modules[names[k]!]![status] += 1));
         if (f.isGoodFrame) counts.good_frames += 1;
@@ -107,6 +122,7 @@ export async function retrieveDetectorPart(input: RetrieverInput, part: number, 
       counts.frames_written += batch.frames.length;
       options.progress?.({ pulses_written: counts.frames_written, pulses_expected: r.count, bytes_written: counts.frames_written * reader.frameBytes, items_total: manifest.parts });
     }
+    await writing;
     if (counts.frames_written !== r.count) throw new Error(`internal: ${counts.frames_written} frames read for ${r.count} pulses`);
     const finished = await sink.finish();
     sink = undefined;

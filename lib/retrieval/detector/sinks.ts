@@ -25,7 +25,10 @@ import type { LayoutDataset } from '../../core/jungfrau/file-layout';
 import { isPulsePickerEvent } from '../../core/jungfrau/pixel-word';
 
 export interface Sink {
+  /** Resolves when the batch's buffer may be reused. */
   write(batch: FrameBatch): Promise<void>;
+  /** Writes of successive batches may run at once (positional writes only). */
+  readonly overlapWrites?: boolean;
   /** Everything on disk and fsync'd; the part file renamed into place. Returns the bytes written. */
   finish(): Promise<{ writtenBytes: number; partFile?: string; keptFrames?: number }>;
   /** Stop after a failure: temp files removed. */
@@ -43,6 +46,7 @@ const ZERO_PAGE = Buffer.alloc(PAGE);
  * earlier attempt may have left.
  */
 export class RawSkeletonSink implements Sink {
+  readonly overlapWrites = true;
   private written = 0;
   private readonly rows: { pulseId: BigUint64Array; frameIndex: BigUint64Array; daqRec: Uint32Array; isGoodFrame: Uint8Array };
 
@@ -58,8 +62,7 @@ export class RawSkeletonSink implements Sink {
   async write(batch: FrameBatch): Promise<void> {
     const length = batch.frames.length * batch.frameBytes;
     const at = this.layout.offsets.data + (this.first + batch.first) * this.layout.frameBytes;
-    if (this.skipZeroPages) await this.writeNonZero(batch.pixels, length, at);
-    else await writeFully(this.handle, batch.pixels, 0, length, at);
+    const pixels = this.skipZeroPages ? this.writeNonZero(batch.pixels, length, at) : writeFully(this.handle, batch.pixels, 0, length, at);
     batch.frames.forEach((f, i) => {
       const r = batch.first + i;
       this.rows.pulseId[r] = BigInt.asUintN(64, f.pulseId);
@@ -67,6 +70,7 @@ export class RawSkeletonSink implements Sink {
       this.rows.daqRec[r] = Number(BigInt.asUintN(32, f.daqRec));
       this.rows.isGoodFrame[r] = f.isGoodFrame ? 1 : 0;
     });
+    await pixels;
   }
 
   private async writeNonZero(buffer: Buffer, length: number, position: number): Promise<void> {
