@@ -35,6 +35,8 @@ export const detectorConvertBenchmark: Benchmark = {
   name: 'detector-convert',
   describe: 'JF06T08V04 frames converted in the worker (adc_to_energy, compression, ROI), against the raw retrieval of the same frames',
   async run(options: BenchOptions): Promise<BenchResult> {
+    // As serverless.yml sets it for the detector workers (the child processes inherit it).
+    process.env.MALLOC_MMAP_THRESHOLD_ = '131072';
     const frames = options.frames ?? (options.quick ? 20 : 1000);
     const frameBytes = MODULES * MODULE_PIXEL_BYTES;
     const bytes = frames * frameBytes;

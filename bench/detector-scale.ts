@@ -101,6 +101,8 @@ export const detectorScaleBenchmark: Benchmark = {
   name: 'detector-scale',
   describe: 'a 32-module detector split across 1, 2 and 4 workers (processes), uncompressed and bitshuffle+LZ4, vs plain fs.write+fsync',
   async run(options: BenchOptions): Promise<BenchResult> {
+    // As serverless.yml sets it for the detector workers (the child processes inherit it).
+    process.env.MALLOC_MMAP_THRESHOLD_ = '131072';
     const frames = options.frames ?? (options.quick ? 16 : 300);
     const workerCounts = options.quick ? [1, 2] : [1, 2, 4];
     const frameBytes = MODULES * MODULE_PIXEL_BYTES;

@@ -9,13 +9,16 @@
  * warm worker reuses it for the next part.
  */
 import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { bufferFilePath, decodeSlotHeader, SLOT_HEADER_BYTES, slotIndex, slotOffset, slotStatus } from '../../adapters/buffers/detector';
-import { readCalibration } from '../../adapters/jungfrau-files';
 import { pulseAt, type DetectorPulses } from '../../core/detector-work';
 import { createConverter, type Converter } from '../../core/jungfrau/converter';
+import type { Calibration } from '../../core/jungfrau/calibration';
 import { gainFilePath, newestPedestalAtOrBefore, pedestalDirectory, pedestalStamp } from '../../core/jungfrau/calibration-files';
 import { isHighGain } from '../../core/jungfrau/pixel-word';
 import type { ResolvedDetectorOptions } from '../../core/jungfrau/options';
+import { readConversionCalibration } from './calibration-read';
 import { SourceFailed } from './wait';
 
 /** The calibration files a run of `detector` uses. Throws SourceFailed naming what is missing. */
@@ -78,14 +81,36 @@ export async function converterFor(resolved: ResolvedDetectorOptions, files: { g
   if (resolved.conversion) {
     if (!files) throw new SourceFailed('adc_to_energy needs the gain and pedestal files');
     try {
-      calibration = await readCalibration(files.gainFile, files.pedestalFile, resolved.modules);
+      calibration = await readConversionCalibration(files.gainFile, files.pedestalFile, resolved.modules, highgain);
     } catch (error) {
       throw new SourceFailed(`cannot use the calibration of ${resolved.detector} (${files.gainFile}, ${files.pedestalFile}): ${(error as Error).message}`);
     }
   }
   const converter = createConverter(calibration, resolved, { highgain, inputModules });
+  // The converter keeps what it needs (28 bytes of tables a pixel), but its closures' shared scope also
+  // keeps the planes it was built from (gain, pedestal, mask: 28 more bytes a pixel as read here). Their
+  // memory is moved out (the arrays the converter holds become empty) and collected now: nothing a
+  // worker does next would make V8 run a full collection for minutes.
+  if (calibration) release(calibration);
+  fullGc();
   cached = { key, converter };
   return converter;
+}
+
+/** Detach the planes' buffers (their memory goes with a clone nobody keeps). */
+function release(calibration: Calibration): void {
+  const buffers = new Set<ArrayBufferLike>([...calibration.gain, ...calibration.pedestal, calibration.pixelMask].map((a) => a.buffer));
+  for (const buffer of buffers) if (buffer.byteLength > 0 && buffer instanceof ArrayBuffer) structuredClone(buffer, { transfer: [buffer] });
+}
+
+/** One full garbage collection (node's `gc`, reached without --expose-gc through a fresh context). */
+export function fullGc(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  } catch {
+    // not available: the planes go at V8's next full collection
+  }
 }
 
 /** High gain from the run's first good frame (none good: normal gain, as jungfrau_utils). */

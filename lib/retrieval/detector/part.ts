@@ -96,7 +96,9 @@ export async function retrieveDetectorPart(input: RetrieverInput, part: number, 
     // compression or conversion the CPU is the limit: 32 MiB batches, 2 buffers (peak RSS < 512 MB).
     const plain = sink.overlapWrites === true;
     const frameBytes = manifest.enabled.length * MODULE_PIXEL_BYTES;
-    const batchFrames = options.batchFrames ?? Math.max(1, Math.floor((plain ? 64 << 20 : 32 << 20) / frameBytes));
+    // Converting: 16 MiB batches, as the converter's output arrays (up to 4 x the raw bytes) are sized by them.
+    const batchBytes = plain ? 64 << 20 : manifest.converted ? 16 << 20 : 32 << 20;
+    const batchFrames = options.batchFrames ?? Math.max(1, Math.floor(batchBytes / frameBytes));
     const reader = new FrameBatchReader({ root: endpoints.detectorBufferRoot, detector, modules: manifest.enabled, batchFrames, buffers: plain ? 3 : 2 });
     const names = manifest.enabled.map(moduleFolderName);
     const ids = (function* () {
