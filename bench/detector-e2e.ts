@@ -73,8 +73,16 @@ print(json.dumps({'shape': list(d.shape), 'in_order': bool((p[1:] - p[:-1] == 1)
         goals,
         data,
       };
+    } catch (error) {
+      console.error(`detector-e2e: ${(error as Error).stack ?? String(error)}`);
+      throw error;
     } finally {
+      // The emulators may still answer a worker's last progress report while closing.
+      const ignore = (e: Error) => console.error(`detector-e2e: while closing the stack: ${e.message}`);
+      process.on('uncaughtException', ignore);
+      await stack.sfn.idle().catch(() => undefined);
       await stack.close();
+      process.off('uncaughtException', ignore);
       rmSync(root, { recursive: true, force: true });
     }
   },
@@ -87,10 +95,12 @@ async function post(url: string, body: unknown): Promise<Record<string, unknown>
 
 async function waitDone(url: string, run: number): Promise<Record<string, any>> {
   for (const deadline = Date.now() + 30 * 60_000; Date.now() < deadline; ) {
-    const res = await fetch(`${url}/runs/p23456/${run}`, { headers: { 'x-api-key': 'bernina-demo-key' } });
-    const json = (await res.json()) as { run?: { state?: string } };
+    // A loaded machine may answer a poll late (the HTTP front's 503 after 30 s): ask again.
+    const json = await fetch(`${url}/runs/p23456/${run}`, { headers: { 'x-api-key': 'bernina-demo-key' } })
+      .then((res) => res.json() as Promise<{ run?: { state?: string } }>)
+      .catch(() => ({}) as { run?: { state?: string } });
     if (json.run?.state && ['done', 'done_with_problems', 'failed'].includes(json.run.state)) return json.run as Record<string, any>;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 2000));
   }
   throw new Error(`run ${run} did not finish in 30 minutes`);
 }
