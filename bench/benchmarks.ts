@@ -10,6 +10,7 @@ import { detectorE2eBenchmark } from './detector-e2e';
 import { detectorScaleBenchmark } from './detector-scale';
 import type { Benchmark } from './lib/report';
 import { memoryBenchmark } from './memory';
+import { statusLatencyBenchmark } from './status-latency';
 
 export const BENCHMARKS: Benchmark[] = [
   detectorBenchmark,
@@ -22,4 +23,5 @@ export const BENCHMARKS: Benchmark[] = [
   memoryBenchmark,
   acceptanceBenchmark,
   checkBenchmark,
+  statusLatencyBenchmark,
 ];

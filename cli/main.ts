@@ -1,5 +1,7 @@
 import { BrokerProtocolError, BrokerRefused, BrokerUnavailable, InputFileError, RunWithoutRetrieval } from '../lib/client';
 import { channelsCommand } from './commands/channels';
+import { detectorsCommand, powerOnCommand, pvListCommand } from './commands/detectors';
+import { pedestalCommand } from './commands/pedestal';
 import { advanceRunCommand, closeCommand, currentRunCommand } from './commands/pgroup';
 import { retrieveCommand } from './commands/retrieve';
 import { runCommand } from './commands/run';
@@ -38,6 +40,20 @@ const COMMANDS: Command[] = [
   {
     name: 'pvs', summary: 'EPICS PVs the archiver archives matching PATTERN', action: channelsCommand(['pv']),
     usage: "sfdaq pvs PATTERN [--limit N]         e.g. sfdaq pvs '*:PRESSURE' >> pvs.txt", options: ['limit'], required: [], argument: 'PATTERN',
+  },
+  {
+    name: 'pedestal', summary: 'the detectors take a pedestal run; it is retrieved into raw/JF_pedestals/ and the pedestal computed (--wait: until installed)', action: pedestalCommand,
+    usage: 'sfdaq pedestal -p p12345 -d JF01T03V01[,JF...] [-r 1] [--pedestalmode] [--wait]',
+    options: ['pgroup', 'detector', 'rate', 'pedestalmode', 'wait', 'interval', 'wait-timeout'], required: ['pgroup', 'detector'], shorts: { d: 'detector' },
+  },
+  { name: 'detectors', summary: "your beamline's detectors: running or not, description, live view", action: detectorsCommand, usage: 'sfdaq detectors', options: [], required: [] },
+  {
+    name: 'pvlist', summary: "your beamline's default PV list, one a line (--set FILE: replace it)", action: pvListCommand,
+    usage: 'sfdaq pvlist [--set pvs.txt]    e.g. sfdaq pvlist > pvs.txt', options: ['set'], required: [],
+  },
+  {
+    name: 'power-on', summary: 'power a detector of your beamline on (simulated detectors only)', action: powerOnCommand,
+    usage: 'sfdaq power-on -d JF01T03V01', options: ['detector'], required: ['detector'], shorts: { d: 'detector' },
   },
 ];
 

@@ -35,6 +35,10 @@ const OPTIONS = {
   'wait-timeout': { type: 'string', help: 'give up waiting after this many seconds (exit 6)', arg: 'S' },
   limit: { type: 'string', help: 'at most N: the latest runs, or names found (default 100, at most 1000)', arg: 'N' },
   yes: { type: 'boolean', short: 'y', help: 'do not ask for confirmation' },
+  // detectors
+  detector: { type: 'string', help: 'detector name(s), comma-separated, e.g. JF01T03V01 (-d in pedestal and power-on)', arg: 'DET' },
+  pedestalmode: { type: 'boolean', help: "the firmware's pedestal mode (50 frames per gain, 200 loops) instead of 1000 frames per gain" },
+  set: { type: 'string', help: "replace the beamline's default PV list with the PVs of FILE (one a line, # comments)", arg: 'FILE' },
   // daq_client.py spellings
   start_pulseid: { type: 'string', help: '', arg: 'N' },
   stop_pulseid: { type: 'string', help: '', arg: 'M' },
@@ -64,6 +68,8 @@ export interface CommandSpec {
   required: OptionName[];
   /** A positional argument the command takes (e.g. PATTERN), required when named. */
   argument?: string;
+  /** Short flags that mean another option in this command, e.g. `{ d: 'detector' }` (`-d` is --directory elsewhere). */
+  shorts?: Record<string, OptionName>;
 }
 
 // parseArgs takes only type and short; the help lines stay here.
@@ -79,12 +85,17 @@ export type Values = Partial<Record<OptionName, string | boolean>>;
  * take, and missing required ones are UsageErrors that say what to do.
  */
 export function parseCommandLine(argv: string[], commands: CommandSpec[]): { command: CommandSpec | undefined; values: Values; args: string[] } {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({ args: argv, options: PARSE_OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option'));
-  }
+  const parse = (args: string[]) => {
+    try {
+      return parseArgs({ args, options: PARSE_OPTIONS, allowPositionals: true, strict: true });
+    } catch (error) {
+      throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option'));
+    }
+  };
+  let parsed = parse(argv);
+  // A command's own short flags (`sfdaq pedestal -d DET`): rewritten to their long names, then parsed again.
+  const shorts = commands.find((c) => c.name === parsed.positionals[0])?.shorts;
+  if (shorts) parsed = parse(withShorts(argv, shorts));
   const [name, ...extra] = parsed.positionals;
   const command = commands.find((c) => c.name === name);
   if (name !== undefined && !command) throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${commands.map((c) => c.name).join(', ')})`);
@@ -111,11 +122,24 @@ export function parseCommandLine(argv: string[], commands: CommandSpec[]): { com
   return { command, values, args: extra };
 }
 
+/** `-d X` / `-dX` -> `--detector X` / `--detector=X` for the flags in `shorts` (up to a `--`). */
+function withShorts(argv: string[], shorts: Record<string, OptionName>): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((arg, i) => {
+    if (end >= 0 && i > end) return arg;
+    const m = /^-([A-Za-z])(.*)$/.exec(arg);
+    const long = m ? shorts[m[1]!] : undefined;
+    if (!m || !long) return arg;
+    return m[2] === '' ? `--${long}` : `--${long}=${m[2]!.replace(/^=/, '')}`;
+  });
+}
+
 /** Help for one command, or the overview. */
 export function helpText(commands: CommandSpec[], command?: CommandSpec): string {
   const line = (key: OptionName) => {
     const o = OPTIONS[key];
-    const short = 'short' in o ? `-${o.short}, ` : '    ';
+    const own = Object.entries(command?.shorts ?? {}).find(([, long]) => long === key)?.[0];
+    const short = own ? `-${own}, ` : 'short' in o ? `-${o.short}, ` : '    ';
     const flag = `${short}--${key}${'arg' in o ? ` ${o.arg}` : ''}`;
     return `  ${flag.padEnd(26)} ${o.help}`;
   };

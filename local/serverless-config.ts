@@ -26,10 +26,8 @@ export interface HttpRoute {
 interface ServerlessYml {
   provider?: { timeout?: number; memorySize?: number; environment?: Record<string, unknown> };
   custom?: { esbuild?: Record<string, unknown> };
-  package?: { patterns?: string[] };
   functions: Record<string, {
     handler: string;
-    package?: { patterns?: string[] };
     timeout?: number;
     memorySize?: number;
     environment?: Record<string, unknown>;
@@ -139,15 +137,4 @@ export function esbuildOptions(config: ServerlessYml): Record<string, unknown> {
 export function packagedExternals(config: ServerlessYml): string[] {
   const external = config.custom?.esbuild?.external;
   return (Array.isArray(external) ? external : []).filter((x): x is string => typeof x === 'string');
-}
-
-/**
- * Every `package.patterns` entry of the service and its functions: project files the packages carry
- * at their own paths (one local package serves every function, so the union).
- *
- * @example packagePatterns(loadServerlessYml()) // ['web/dist/monitor/**', 'lib/adapters/hdf5/engine/hdf5-engine.wasm', ...]
- */
-export function packagePatterns(config: ServerlessYml): string[] {
-  const all = [...(config.package?.patterns ?? []), ...Object.values(config.functions).flatMap((fn) => fn.package?.patterns ?? [])];
-  return [...new Set(all.filter((p): p is string => typeof p === 'string'))];
 }

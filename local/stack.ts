@@ -19,6 +19,7 @@ import { functionSettings, httpRoutes, loadServerlessYml, loadStateMachine } fro
 import { resolveParams, scheduleRules } from './serverless-params';
 import { checkPortFree, lockStateDir } from './stack-lock';
 import { detectorRootIn, detectorsOf, startSimulatedBuffers, type SimulatedBuffers } from './simulators/facility-buffers';
+import { publishCalibration, startDetectorControl, type DetectorControlServer } from './simulators/detector';
 
 export interface LocalStackOptions {
   /** HTTP API port (default 10002; 0 = a free port). */
@@ -50,6 +51,13 @@ export interface LocalStackOptions {
   integrationTimeoutMs?: number;
   /** The functions' log lines (default: to this process's stderr, prefixed; tests: silent). */
   logSink?: LogSink;
+  /** Frames per gain stage of the simulated detectors' pedestal runs (default 100; the facility's 1000 write 3 GB a module). */
+  pedestalFramesPerStage?: number;
+  /**
+   * Publish the simulated detectors' gain and pedestal files under the data root, as the facility keeps
+   * them (default true; ~100 MB for the demo's detectors, so test stacks that never convert skip it).
+   */
+  calibration?: boolean;
 }
 
 export interface LocalStack {
@@ -76,6 +84,7 @@ export interface LocalStack {
 export const TABLE = 'sfdaq-runs';
 export const BUCKET = 'sfdaq-bookkeeping';
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-central-1:000000000000:stateMachine:sfdaq-retrieve-local';
+export const PEDESTAL_STATE_MACHINE_ARN = 'arn:aws:states:eu-central-1:000000000000:stateMachine:sfdaq-pedestal-local';
 
 /** A log sink that prints function output prefixed with the function name. */
 const printLines: LogSink = (functionName, stream, line) => (stream === 'stderr' ? process.stderr : process.stdout).write(`[${functionName}] ${line}\n`);
@@ -130,6 +139,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       closers.push(buffers.close);
     }
 
+    // --- Simulated detectors (jungfrau-endpoints): their calibration files where the facility keeps them
+    // (under the data root, which stands for /sf), and their detector control (take_pedestal, power_on_detector).
+    let detectorControl: DetectorControlServer | undefined;
+    if (buffers) {
+      if (options.calibration !== false) {
+        for (const detector of detectorsOf(facility)) await publishCalibration({ root: dataRoot, detector, bufferRoot: buffers.detectorBufferRoot, gainDtype: 'float32' });
+      }
+      detectorControl = await startDetectorControl({ simulator: buffers.detector, detectors: detectorsOf(facility), host, framesPerStage: options.pedestalFramesPerStage ?? 100 });
+      closers.push(detectorControl.close);
+    }
+    // --- end simulated detectors
+
     // Step Functions listens first: its endpoint is part of every function's environment.
     const sfn = new LocalStepFunctions(join(stateDir, 'executions'));
     const sfnServer = await sfn.listen(options.ports?.sfn ?? 0, host);
@@ -147,6 +168,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       SFDAQ_RUN_TABLE: TABLE,
       SFDAQ_BUCKET: BUCKET,
       SFDAQ_STATE_MACHINE_ARN: STATE_MACHINE_ARN,
+      SFDAQ_PEDESTAL_STATE_MACHINE_ARN: PEDESTAL_STATE_MACHINE_ARN,
       SFDAQ_DATA_ROOT: dataRoot,
       // As on AWS, the facility travels in the functions' environment (the deployment's `facility` param).
       SFDAQ_FACILITY: JSON.stringify(facility),
@@ -159,9 +181,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             SFDAQ_DATA_BUFFER_URL: buffers.dataBufferUrl,
             SFDAQ_IMAGE_BUFFER_URL: buffers.imageBufferUrl,
             SFDAQ_ARCHIVER_URL: buffers.archiverUrl,
+            // The simulator serves the appliance's management API (getAllPVs) on the same port.
+            SFDAQ_ARCHIVER_MGMT_URL: buffers.archiverUrl,
             SFDAQ_DETECTOR_BUFFER_ROOT: buffers.detectorBufferRoot,
           }
         : {}),
+      ...(detectorControl ? { SFDAQ_DETECTOR_CONTROL_URL: detectorControl.url } : {}),
       ...(process.env.SFDAQ_LOG_LEVEL ? { SFDAQ_LOG_LEVEL: process.env.SFDAQ_LOG_LEVEL } : {}),
       ...options.env,
     };
@@ -172,9 +197,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const eventSources = Object.values(facility.beamlines).flatMap((b) => b.eventSources ?? []);
     const serverless = resolveParams(loadServerlessYml(), { eventSources });
     const bundles = await bundleFunctions();
+    const httpFunctions = new Set(httpRoutes(serverless).map((r) => r.functionName));
     const dlqFile = join(stateDir, 'dead-letter-queue.jsonl');
     const lambda = new LocalLambdaService({
-      functions: lambdaFunctions(bundles, functionSettings(serverless), (fn) => ({ ...stringsOf(fn.declaredEnvironment), ...env })),
+      // Functions no HTTP route calls (the workflow's and event workers) run at a lower priority: on AWS each
+      // environment has its own CPU, so a retriever writing files never slows the API down.
+      functions: lambdaFunctions(bundles, functionSettings(serverless), (fn) => ({ ...stringsOf(fn.declaredEnvironment), ...env }))
+        .map((fn) => (httpFunctions.has(fn.name) ? fn : { ...fn, niceness: 10 })),
       // AWS would start an environment per concurrent event; this machine has a few cores, and a cold start
       // costs ~0.3 s of CPU, so more environments than about two per core only slow everything down.
       maxInstancesPerFunction: options.maxInstancesPerFunction ?? Math.max(2, availableParallelism() * 2),
@@ -189,14 +218,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(sfnServer.close);
 
     const settings = new Map(functionSettings(serverless).map((f) => [f.functionName, f]));
-    const { definition, taskFunctions } = loadStateMachine(serverless, 'retrieve');
-    sfn.register({
-      arn: STATE_MACHINE_ARN,
-      definition: definition as unknown as StateMachineDefinition,
-      tasks: Object.fromEntries(Object.entries(taskFunctions).map(([state, fn]) => [state, { functionName: fn, timeoutSeconds: settings.get(fn)?.timeoutSeconds ?? 900 }])),
-      invoke: (fn, input) => lambda.invoke(fn, input),
-      retryTimeScale: options.retryTimeScale ?? 1,
-    });
+    // The retrieval state machine and (jungfrau-endpoints) the pedestal runs' one, both from serverless.yml.
+    for (const [name, arn] of [['retrieve', STATE_MACHINE_ARN], ['pedestal', PEDESTAL_STATE_MACHINE_ARN]] as const) {
+      const { definition, taskFunctions } = loadStateMachine(serverless, name);
+      sfn.register({
+        arn,
+        definition: definition as unknown as StateMachineDefinition,
+        tasks: Object.fromEntries(Object.entries(taskFunctions).map(([state, fn]) => [state, { functionName: fn, timeoutSeconds: settings.get(fn)?.timeoutSeconds ?? 900 }])),
+        invoke: (fn, input) => lambda.invoke(fn, input),
+        retryTimeScale: options.retryTimeScale ?? 1,
+      });
+    }
 
     const clock = new FacilityClock(clockConfig);
     let app: App | undefined;
@@ -257,6 +289,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         stepfunctions: sfnServer.endpoint,
         lambda: lambdaApi.endpoint,
         ...(buffers ? { dataBuffer: buffers.dataBufferUrl, imageBuffer: buffers.imageBufferUrl, archiver: buffers.archiverUrl, detectorBuffer: buffers.detectorBufferRoot } : {}),
+        ...(detectorControl ? { detectorControl: detectorControl.url } : {}),
       },
       close: closeAll,
     };

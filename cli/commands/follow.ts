@@ -1,7 +1,7 @@
 import { followRun, WaitTimeout, type RunStatus } from '../../lib/client';
 import type { Context } from '../context';
 import { EXIT, exitForState, type ExitCode } from '../exit-codes';
-import { formatRun, sourcesFinished } from '../format';
+import { formatRun, runProgress, sourcesFinished } from '../format';
 import { secondsOption } from '../options';
 import { bar, clock, ProgressLine } from '../progress';
 
@@ -31,7 +31,9 @@ export async function showRun(ctx: Context, pgroup: string, runNumber: number, w
       ...(waitTimeout !== undefined ? { timeoutMs: waitTimeout * 1000 } : {}),
       onUpdate: (status) => {
         const { finished, total } = sourcesFinished(status);
-        line.update(`${bar(total ? finished / total : 0)} ${finished}/${total} sources  run ${status.run_number}: ${status.state}  ${clock(Date.now() - started)}`);
+        // Progress inside the sources (pulses written), not only sources finished.
+        const { fraction, detail } = runProgress(status);
+        line.update(`${bar(fraction)} ${finished}/${total} sources  run ${status.run_number}: ${status.state}${detail ? `  ${detail}` : ''}  ${clock(Date.now() - started)}`);
         if (!line.enabled && status.state !== lastState) ctx.note(`run ${status.run_number}: ${status.state}`);
         lastState = status.state;
       },

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { BrokerProtocolError, BrokerRefused, BrokerUnavailable, RunWithoutRetrieval } from './errors';
-import type { ChannelsReply, CloseReply, NameKind, RetrieveReply, RetrieveRequest, RunListReply, RunNumberReply, RunStatusReply } from './types';
+import type {
+  AllowedDetectorsReply, ChannelsReply, CloseReply, MessageReply, NameKind, PedestalStatusReply, PvListReply, RetrieveReply, RetrieveRequest, RunListReply,
+  RunNumberReply, RunningDetectorsReply, RunStatusReply, TakePedestalReply, TakePedestalRequest,
+} from './types';
 
 export interface BrokerClientOptions {
   /** The broker's address, e.g. `http://localhost:10002` (a trailing slash is fine). */
@@ -115,6 +118,51 @@ export class BrokerClient {
   listRuns(pgroup: string, options: { limit?: number } = {}): Promise<RunListReply> {
     const query = options.limit !== undefined ? `?limit=${options.limit}` : '';
     return this.call('GET', `/runs/${encodeURIComponent(checkPgroup(pgroup))}${query}`);
+  }
+
+  /** GET /get_allowed_detectors: your beamline's detectors, their descriptions and live views. */
+  allowedDetectors(): Promise<AllowedDetectorsReply> {
+    return this.call('GET', '/get_allowed_detectors');
+  }
+
+  /** GET /get_running_detectors: which of them write frames now (running, missing, limping). */
+  runningDetectors(): Promise<RunningDetectorsReply> {
+    return this.call('GET', '/get_running_detectors');
+  }
+
+  /** GET /get_pvlist: your beamline's default PV list. */
+  getPvList(): Promise<PvListReply> {
+    return this.call('GET', '/get_pvlist');
+  }
+
+  /** POST /set_pvlist: replace your beamline's default PV list (answered as stored: de-duplicated in order). */
+  setPvList(pvList: readonly string[]): Promise<PvListReply> {
+    return this.call('POST', '/set_pvlist', { pv_list: pvList });
+  }
+
+  /** POST /power_on_detector: power a detector of your beamline on (simulated detectors only). */
+  powerOnDetector(detector: string): Promise<MessageReply> {
+    return this.call('POST', '/power_on_detector', { detector_name: detector });
+  }
+
+  /**
+   * POST /take_pedestal: the detectors take dark frames, retrieved as a run
+   * into raw/JF_pedestals/; the pedestal is then computed (pedestalStatus).
+   * Never re-sent after a lost answer: a second request would be a second
+   * pedestal run (the detector refuses it while it takes the first).
+   *
+   * @example const { run_number } = await broker.takePedestal({ pgroup: 'p12345', detectors: ['JF01T03V01'] });
+   */
+  takePedestal(request: TakePedestalRequest): Promise<TakePedestalReply> {
+    checkPgroup(request.pgroup);
+    if (request.detectors.length === 0) throw new RangeError('takePedestal needs at least one detector');
+    return this.call('POST', '/take_pedestal', request);
+  }
+
+  /** GET /pedestals/{pgroup}/{run_number}: a pedestal run's state, per detector its pedestal file and statistics. */
+  pedestalStatus(pgroup: string, runNumber: number): Promise<PedestalStatusReply> {
+    if (!Number.isInteger(runNumber) || runNumber < 1) throw new RangeError(`run number must be a positive integer, not ${runNumber}`);
+    return this.call('GET', `/pedestals/${encodeURIComponent(checkPgroup(pgroup))}/${runNumber}`);
   }
 
   /**

@@ -12,6 +12,7 @@
 export { BrokerClient, type BrokerClientOptions } from './broker-client';
 export { BrokerProtocolError, BrokerRefused, BrokerUnavailable, RunWithoutRetrieval } from './errors';
 export { HttpPulseClock, ModelPulseClock, pulseClock, type PulseClock } from './pulse-clock';
-export { hasSources, InputFileError, parseNameList, requestFromFiles, splitChannels, type RequestBase, type RequestFiles } from './request-files';
+export { hasSources, InputFileError, parseNameList, readNameFile, requestFromFiles, splitChannels, type RequestBase, type RequestFiles } from './request-files';
 export { followRun, waitForPulses, WaitTimeout, type PulseWait } from './wait';
+export { followPedestal, PedestalWaitTimeout } from './pedestal';
 export type * from './types';

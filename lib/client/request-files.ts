@@ -48,6 +48,14 @@ async function readText(file: string, what: string): Promise<string> {
   }
 }
 
+/**
+ * The names of a channel or PV file (one a line, `#` comments), read before anything is sent.
+ * @example await readNameFile('pvs.txt') // ['SARFE10-OPSH044:PRESSURE']
+ */
+export async function readNameFile(file: string, what = 'PV file'): Promise<string[]> {
+  return parseNameList(await readText(file, what));
+}
+
 async function readJsonObject(file: string, what: string): Promise<Record<string, unknown>> {
   const text = await readText(file, what);
   let value: unknown;

@@ -1,5 +1,6 @@
 import type { RunState, RunStatus, SourceResult } from '../core/run-status';
 import type { RetrieveRequestBody } from '../schemas/retrieve-request';
+import type { DetectorPedestal, PedestalStatus } from '../core/detectors/ports';
 
 /** The body of POST /retrieve_from_buffers (the one JSON Schema's type; unknown keys are kept in the bookkeeping). */
 export type RetrieveRequest = RetrieveRequestBody;
@@ -63,3 +64,64 @@ export interface PulseIdReply {
 }
 
 export type { RunState, RunStatus, SourceResult };
+
+/** GET /get_allowed_detectors: the caller's beamline's detectors, aligned with their descriptions and live views. */
+export interface AllowedDetectorsReply {
+  status: 'ok';
+  message: string;
+  detectors: string[];
+  descriptions: string[];
+  visualisation_address: Array<string | null>;
+}
+
+/** GET /get_running_detectors: `detectors` is `running_detectors` (the original's field). */
+export interface RunningDetectorsReply {
+  status: 'ok';
+  message: string;
+  detectors: string[];
+  running_detectors: string[];
+  missing_detectors: string[];
+  limping_detectors: Record<string, { running_modules: number[]; missing_modules: number[] }>;
+}
+
+/** GET /get_pvlist and POST /set_pvlist. */
+export interface PvListReply {
+  status: 'ok';
+  message: string;
+  pv_list: string[];
+  updated?: string;
+}
+
+/** An answer with only a message (power_on_detector). */
+export interface MessageReply {
+  status: 'ok';
+  message: string;
+}
+
+/** The body of POST /take_pedestal. */
+export interface TakePedestalRequest {
+  pgroup: string;
+  detectors: string[];
+  rate_multiplicator?: number;
+  pedestalmode?: boolean;
+}
+
+/** POST /take_pedestal: the run retrieving the dark frames, and the pedestal's stamp. */
+export interface TakePedestalReply {
+  status: 'ok';
+  message: string;
+  run_number: number;
+  stamp: string;
+  start_pulseid: number;
+  stop_pulseid: number;
+  files: string[];
+}
+
+/** GET /pedestals/{pgroup}/{run_number}. */
+export interface PedestalStatusReply {
+  status: 'ok';
+  message: PedestalStatus['state'];
+  pedestal: PedestalStatus;
+}
+
+export type { PedestalStatus, DetectorPedestal };

@@ -5,6 +5,9 @@ import { directoryParts, runLabel, SCAN_INFO_DIR, scanFileName, SUFFIX } from '.
 import type { OpenRunIndex, PgroupFilesystem, RunCounter, RunRecord, RunRecordStore, ScanInfoReader, WorkflowStarter } from './ports';
 import { checkDetectors, normaliseRequest, type RunRequest } from './run-request';
 import { checkAtTheDoor, type DoorDeps } from './door';
+import { checkDetectorOptions } from './detectors/options-at-accept';
+import type { CalibrationLookup } from './detectors/ports';
+import { withDefaultPvList, type DefaultPvList } from './detectors/pv-list';
 
 export interface AcceptDeps {
   facility: FacilityConfig;
@@ -19,6 +22,10 @@ export interface AcceptDeps {
   scanInfo?: ScanInfoReader;
   /** Names and ranges checked against the buffers before numbering (lib/core/door.ts); without it, not checked. */
   door?: DoorDeps;
+  /** The detectors' calibration files, looked for when a request converts frames; without it, not checked. */
+  calibration?: CalibrationLookup;
+  /** The beamline's default PV list for requests without `pv_list`, where the deployment says so. */
+  defaultPvList?: DefaultPvList;
 }
 
 export interface Accepted {
@@ -77,10 +84,13 @@ export function parseRequestTime(text: string): number {
  * symlink leading out), then the buffers (range and names: lib/core/door.ts). Refusals throw RequestRefused; nothing is written
  * except raw/.daq if it was missing.
  */
-export async function prepareRun(body: RetrieveRequestBody, caller: Caller, deps: AcceptDeps): Promise<PreparedRun> {
+export async function prepareRun(sent: RetrieveRequestBody, caller: Caller, deps: AcceptDeps): Promise<PreparedRun> {
   const beamline = beamlineOf(deps.facility, caller);
+  // The run records (and retrieves) the beamline's default PV list when none was sent and the deployment says so.
+  const { body, notes: defaultNotes } = await withDefaultPvList(sent, beamline, deps.defaultPvList);
   const request = normaliseRequest(body);
   checkDetectors(request, Object.keys(deps.facility.beamlines[beamline]?.detectors ?? {}), beamline);
+  const detectorNotes = (await checkDetectorOptions(request, deps.now(), deps.calibration)).notes;
   const parts = directoryParts(request.directory_name);
   // Filesystems limit names in bytes: 100 "é" pass a 255-character rule and fail mkdir with ENAMETOOLONG.
   if (parts.some((part) => utf8Bytes(part) > NAME_MAX)) throw new RequestRefused('directory_name', `directory_name has a path part longer than ${NAME_MAX} bytes (UTF-8)`);
@@ -94,7 +104,8 @@ export async function prepareRun(body: RetrieveRequestBody, caller: Caller, deps
   const outputDirectory = await refuseFsErrors('directory_name', () => deps.fs.outputDirectory(beamline, request.pgroup, parts));
   if (scanName !== undefined) await checkScanFile(deps, beamline, request.pgroup, String(scanName));
   // Last: these ask the buffers (answers cached; a slow buffer costs at most the names' budget).
-  const notes = deps.door ? await checkAtTheDoor(body as Record<string, unknown>, request, deps.door) : [];
+  const doorNotes = deps.door ? await checkAtTheDoor(sent as Record<string, unknown>, request, deps.door) : [];
+  const notes = [...defaultNotes, ...detectorNotes, ...doorNotes];
   return { beamline, body: body as Record<string, unknown>, request, outputDirectory, ...(scanName !== undefined ? { scanName: String(scanName) } : {}), ...(notes.length ? { notes } : {}) };
 }
 

@@ -23,7 +23,17 @@ export interface BeamlineConfig {
   /** EventBridge `source` names of this beamline's scan software (scan-completion events act for this beamline). */
   eventSources?: string[];
   /** Detectors installed at this beamline, by name (JFxxTyyVzz). */
-  detectors?: Record<string, Record<string, never>>;
+  detectors?: Record<string, DetectorConfig>;
+}
+
+/** What the facility says about one of a beamline's detectors (every field optional). */
+export interface DetectorConfig {
+  /** For people (get_allowed_detectors), e.g. "1p5M Bernina detector"; default: the name. */
+  description?: string;
+  /** The DAQ machine number: the live view is `sf-daq-<daq>:<5000 + detector number>`. */
+  daq?: number;
+  /** Modules known bad: a pedestal frame needs that many modules fewer in the forced gain. */
+  bad_modules?: number;
 }
 
 export interface FacilityConfig {
@@ -92,8 +102,12 @@ export function checkFacilityConfig(facility: FacilityConfig): FacilityConfig {
     if (beamline.eventSources !== undefined && (!Array.isArray(beamline.eventSources) || !beamline.eventSources.every((x) => typeof x === 'string' && x !== ''))) {
       throw new Error(`facility config: ${name}: eventSources must be a list of event source names`);
     }
-    for (const det of Object.keys(beamline.detectors ?? {})) {
+    for (const [det, config] of Object.entries(beamline.detectors ?? {})) {
       if (!/^JF[0-9]{2}T[0-9]{2}V[0-9]{2}$/.test(det)) throw new Error(`facility config: ${name}: detector ${JSON.stringify(det)} is not of the form JFxxTyyVzz`);
+      const { description, daq, bad_modules: bad } = (config ?? {}) as DetectorConfig;
+      if (description !== undefined && typeof description !== 'string') throw new Error(`facility config: ${name}: ${det}.description must be text`);
+      if (daq !== undefined && !(Number.isInteger(daq) && daq >= 0)) throw new Error(`facility config: ${name}: ${det}.daq must be a DAQ machine number`);
+      if (bad !== undefined && !(Number.isInteger(bad) && bad >= 0)) throw new Error(`facility config: ${name}: ${det}.bad_modules must be a whole number`);
     }
   }
   return facility;

@@ -34,7 +34,8 @@ function messageOf(cause: string | undefined): { type?: string; message?: string
     if (parsed && typeof parsed === 'object') {
       return {
         ...(typeof parsed.errorType === 'string' ? { type: parsed.errorType } : {}),
-        ...(typeof parsed.errorMessage === 'string' ? { message: parsed.errorMessage } : {}),
+        // Lambda prefixes its own errors with the request id: an internal handle, not a reason.
+        ...(typeof parsed.errorMessage === 'string' ? { message: parsed.errorMessage.replace(/^RequestId: [0-9a-f-]+ Error: /, '') } : {}),
       };
     }
   } catch {

@@ -1,14 +1,20 @@
+import type { DetectorOptionsBody } from '../schemas/detector-options';
 import type { RetrieveRequestBody } from '../schemas/retrieve-request';
 import { MAX_PULSES_PER_REQUEST } from '../schemas/retrieve-request';
 import { RequestRefused } from './errors';
 import { closestOf } from './names/distance';
 
-/** Per-detector options after validation. */
-export interface DetectorOptions {
-  compression?: boolean;
+/**
+ * Per-detector options after validation, as the scientist sent them
+ * (lib/schemas/detector-options.ts: adc_to_energy, factor, geometry, roi, ...),
+ * except `selected_pulse_ids`: whole numbers, de-duplicated, sorted. What they
+ * mean together (defaults, combinations) is resolved from these by
+ * resolveDetectorOptions, at accept (to refuse) and in the retriever.
+ */
+export type DetectorOptions = Omit<DetectorOptionsBody, 'selected_pulse_ids' | 'disabled_modules'> & {
   disabled_modules?: number[];
   selected_pulse_ids?: number[];
-}
+};
 
 /**
  * A retrieve request after the schema and the pure rules: pulse ids as
@@ -47,8 +53,8 @@ export function normaliseRequest(body: RetrieveRequestBody): RunRequest {
 
   const detectors: Record<string, DetectorOptions> = {};
   for (const [name, options] of Object.entries(body.detectors ?? {})) {
-    const opts: DetectorOptions = {};
-    if (options.compression !== undefined) opts.compression = options.compression;
+    const { selected_pulse_ids: _ids, disabled_modules: _modules, ...asSent } = options;
+    const opts: DetectorOptions = { ...asSent };
     if (options.disabled_modules !== undefined) opts.disabled_modules = [...options.disabled_modules];
     if (options.selected_pulse_ids !== undefined) {
       const ids = [...new Set(options.selected_pulse_ids.map(toInt))].sort((a, b) => a - b);
@@ -83,20 +89,18 @@ export function detectorModules(name: string): number {
   return Number.parseInt(name.slice(5, 7), 10);
 }
 
-/** Rules that need the beamline's detector list. */
+/**
+ * Rules that need the beamline's detector list: every detector is the
+ * beamline's. Each one's options are checked against the detector by
+ * checkDetectorOptions (lib/core/detectors/options-at-accept.ts).
+ */
 export function checkDetectors(request: RunRequest, knownDetectors: readonly string[], beamline: string): void {
-  for (const [name, options] of Object.entries(request.detectors)) {
+  for (const name of Object.keys(request.detectors)) {
     if (!knownDetectors.includes(name)) {
       // One edit only: detector names differing more are other detectors (another beamline's, another module count).
       const close = closestOf(name, knownDetectors, { limit: 3, max: 1 });
       const hint = close.length > 0 ? `; did you mean ${close.join(', ')}?` : '';
       throw new RequestRefused(`detectors.${name}`, `detector ${name} is not known at beamline ${beamline} (known: ${knownDetectors.join(', ') || 'none'})${hint}`);
-    }
-    const modules = detectorModules(name);
-    const bad = options.disabled_modules?.find((m) => m >= modules);
-    if (bad !== undefined) throw new RequestRefused(`detectors.${name}.disabled_modules`, `detectors.${name}.disabled_modules: module ${bad} does not exist (${name} has modules 0..${modules - 1})`);
-    if (options.disabled_modules && options.disabled_modules.length >= modules) {
-      throw new RequestRefused(`detectors.${name}.disabled_modules`, `detectors.${name}.disabled_modules disables every module: nothing would be written`);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { monitorOpenApi } from '../quicklook/openapi';
+import { detectorsOpenApi } from './detectors';
 import { channelSearchSchema, pgroupRequestSchema, retrieveRequestSchema, runPathSchema, MAX_PULSES_PER_REQUEST } from '../schemas/retrieve-request';
 import { DEFAULT_RUN_LIST_LIMIT, MAX_RUN_LIST_LIMIT } from '../core/run-list';
 import { SCAN_STEP_DETAIL_TYPE } from '../core/scan-event';
@@ -34,6 +35,7 @@ export function openApiDocument(options: { serverUrl?: string; version?: string 
   const pgroupBody = { required: true, content: json(ref('PgroupRequest')) };
   const runNumberPath = { name: 'run_number', in: 'path', required: true, schema: runPathSchema.properties.run_number, example: '1' };
   const monitor = monitorOpenApi({ answer, pgroupPath, runNumberPath });
+  const detectors = detectorsOpenApi({ answer, json, ref, pgroupPath, runNumberPath });
 
   return {
     openapi: '3.1.0',
@@ -116,6 +118,7 @@ export function openApiDocument(options: { serverUrl?: string; version?: string 
         },
       },
       ...monitor.paths,
+      ...detectors.paths,
     },
     components: {
       securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: "a beamline's key: identifies the caller's beamline wherever it calls from" } },
@@ -132,6 +135,7 @@ export function openApiDocument(options: { serverUrl?: string; version?: string 
         RunList: runListSchema,
         ChannelList: channelListSchema,
         ...monitor.schemas,
+        ...detectors.schemas,
       },
     },
   };

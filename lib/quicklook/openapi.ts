@@ -12,7 +12,7 @@ import { DEFAULT_RUN_LIST_LIMIT, MAX_RUN_LIST_LIMIT } from '../core/run-list';
 /** ajv strict mode wants no union types: a nullable value is anyOf the value or null. */
 const nullable = <T extends object>(schema: T) => ({ anyOf: [schema, { type: 'null' }] }) as const;
 const state = { enum: ['accepted', 'retrieving', 'done', 'done_with_problems', 'failed'] } as const;
-const sourceState = { enum: ['pending', 'done', 'done_with_problems', 'failed'] } as const;
+const sourceState = { enum: ['pending', 'retrieving', 'done', 'done_with_problems', 'failed'] } as const;
 const verdict = { enum: ['ok', 'problems', null] } as const;
 const time = nullable({ type: 'string', format: 'date-time' });
 const count = { type: 'integer', minimum: 0 } as const;

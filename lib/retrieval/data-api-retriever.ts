@@ -314,7 +314,8 @@ export async function retrieveFromDataApi(
           ? new BsreadSink(await BsreadFileWriter.create(temp, bsreadGeneral(input)), tally, ignored)
           : new CamerasSink(await CamerasFileWriter.create(temp), tally, ignored);
       try {
-        const counted = progress ? progressCounter(progress, names.length, expected.count) : undefined;
+        // Rows come for every pulse the buffer has in the queried range (at any rate): that is what "all written" means here.
+        const counted = progress ? progressCounter(progress, names.length, range.stop - range.start + 1) : undefined;
         const report = names.length > 0 ? await stream(client.retrievePulses(names, BigInt(range.start), BigInt(range.stop), signal), sink, counted) : undefined;
         sink.close();
         for (const name of report?.channelsNotFound ?? []) if (tally.channels[name]) tally.channels[name].notFound = true;

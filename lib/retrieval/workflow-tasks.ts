@@ -34,7 +34,14 @@ export async function planTask(input: RunRef, app: App): Promise<RunRef & { item
   // What the door noted (names not checked, unknown names allowed) opens every source's log.
   const notes = (await app.store.getStatus(input.beamline, input.pgroup, input.run_number))?.notes ?? [];
   if (notes.length > 0) {
-    await Promise.all(sources.map(async (item) => (await RunLog.open(app.config.dataRoot, run, item.source)).lines(notes.map((n) => `note: ${n}`))));
+    // Advisory: a log that cannot be written here (planted as a symlink) is the retriever's to report, not Plan's to fail on.
+    await Promise.all(sources.map(async (item) => {
+      try {
+        await (await RunLog.open(app.config.dataRoot, run, item.source)).lines(notes.map((n) => `note: ${n}`));
+      } catch {
+        // the retriever opens the same log and fails its source with the reason
+      }
+    }));
   }
   const items = await prepareDetectors({ ...run, ...refOf(input) }, sources, app);
   await app.store.putStatus({

@@ -22,6 +22,16 @@ import { dataApiChannelCatalogue } from '../adapters/buffers/data-api/channel-se
 import { archiverPvCatalogue } from '../adapters/buffers/archiver/pv-list';
 import { oldestDetectorPulse } from '../adapters/buffers/detector/oldest-pulse';
 import { parseDetectorName } from '../adapters/buffers/detector/layout';
+import { LatestMarkers } from '../adapters/buffers/detector/latest-markers';
+import { NoDetectorControl, SimulatedDetectorControl } from '../adapters/detector-control/simulator-control';
+import { LocalCalibrationFiles } from '../adapters/fs/calibration-files';
+import { LocalPedestalRequestFiles } from '../adapters/fs/pedestal-request-file';
+import { S3PedestalStore } from '../adapters/s3/pedestal-store';
+import { S3PvListStore } from '../adapters/s3/pv-list-store';
+import { StepFunctionsPedestalStarter } from '../adapters/sfn/pedestal-starter';
+import type { PedestalTaskDeps } from '../core/detectors/pedestal-tasks';
+import type { ModuleMarkers, PvListStore } from '../core/detectors/ports';
+import type { PedestalDeps } from '../core/pedestal-run';
 
 /**
  * The broker, composed once from a checked config: every adapter, built
@@ -29,7 +39,8 @@ import { parseDetectorName } from '../adapters/buffers/detector/layout';
  * (lib/runtime/lambda.ts), the local stack and tests build their own, so two
  * brokers can live in one process.
  */
-export interface App extends AcceptDeps, IdempotentDeps {
+/** (The pedestal computation's files adapter reads HDF5: the function that computes builds it, so no other bundle loads h5wasm.) */
+export interface App extends AcceptDeps, IdempotentDeps, PedestalDeps, Omit<PedestalTaskDeps, 'computeFiles'> {
   config: BrokerConfig;
   counter: DynamoRunCounter;
   fs: LocalPgroupFilesystem;
@@ -38,6 +49,10 @@ export interface App extends AcceptDeps, IdempotentDeps {
   executions: ExecutionLookup;
   /** The run as the workflow's tasks see it, from its record (cached per instance). */
   runContext(ref: RunRef): Promise<WorkflowInput>;
+  /** The detector buffer's LATEST markers (get_running_detectors). */
+  markers: ModuleMarkers;
+  /** The beamlines' default PV lists (get_pvlist, set_pvlist). */
+  pvLists: PvListStore;
 }
 
 /** Adapters a test may replace (e.g. a clock). */
@@ -63,13 +78,16 @@ export function buildApp(config: BrokerConfig, overrides: AppOverrides = {}): Ap
   const sfn = new SFNClient({ ...client, ...(aws.endpoints.sfn ? { endpoint: aws.endpoints.sfn } : {}) });
   const counter = new DynamoRunCounter(config.runTable, dynamo);
   const fs = new LocalPgroupFilesystem(config.dataRoot);
-  const store = new S3RunRecordStore(
-    config.bucket,
-    // WHEN_REQUIRED: S3 emulators store streamed uploads with flexible checksums corrupted (stack-notes).
-    new S3Client({ ...client, ...(aws.endpoints.s3 ? { endpoint: aws.endpoints.s3 } : {}), forcePathStyle: aws.s3ForcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
-  );
+  // WHEN_REQUIRED: S3 emulators store streamed uploads with flexible checksums corrupted (stack-notes).
+  const s3 = new S3Client({ ...client, ...(aws.endpoints.s3 ? { endpoint: aws.endpoints.s3 } : {}), forcePathStyle: aws.s3ForcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const store = new S3RunRecordStore(config.bucket, s3);
+  const pvLists = new S3PvListStore(config.bucket, s3);
+  const detectors = config.detectors ?? { defaultPvList: [] };
+  const defaults = detectors.defaultPvList;
   const contexts = new RunContextCache((ref) => loadRunContext(ref, { store, fs }));
   const now = overrides.now ?? (() => new Date());
+  const clock = new FacilityClock(config.buffers.clock);
+  const bad = (detector: string) => Object.values(config.facility.beamlines).find((b) => b.detectors?.[detector])?.detectors?.[detector]?.bad_modules ?? 0;
   return {
     config,
     facility: config.facility,
@@ -87,6 +105,20 @@ export function buildApp(config: BrokerConfig, overrides: AppOverrides = {}): Ap
     runContext: (ref) => contexts.get(ref),
     door: doorOf(config, now),
     now,
+    // Detectors: calibration at accept, default PV lists, pedestal runs, running detectors.
+    calibration: new LocalCalibrationFiles(config.dataRoot),
+    pvLists,
+    defaultPvList: { store: pvLists, appliesTo: (beamline) => defaults === 'all' || defaults.includes(beamline) },
+    markers: new LatestMarkers(config.buffers.detectorBufferRoot, now),
+    control: detectors.controlUrl ? new SimulatedDetectorControl(detectors.controlUrl) : new NoDetectorControl(),
+    pedestals: new S3PedestalStore(config.bucket, s3),
+    pedestalWorkflow: detectors.pedestalStateMachineArn
+      ? new StepFunctionsPedestalStarter(detectors.pedestalStateMachineArn, sfn)
+      : { start: () => Promise.reject(new Error('the pedestal workflow is not configured (SFDAQ_PEDESTAL_STATE_MACHINE_ARN)')) },
+    pedestalFiles: new LocalPedestalRequestFiles(config.dataRoot),
+    badModules: bad,
+    clock,
+    detectorDelaySeconds: config.delays.detectorSeconds,
     ...overrides,
   };
 }

@@ -70,6 +70,18 @@ export interface BrokerConfig {
     retentionSeconds: { data?: number; image?: number; archiver?: number };
     horizonPulses: number;
   };
+  /**
+   * Detectors beyond retrieval: the pedestal workflow (statemachine/pedestal.asl.json),
+   * the detector control (only the local stack's simulator: SFDAQ_DETECTOR_CONTROL_URL;
+   * without it pedestal runs and power-on are refused), and which beamlines'
+   * requests without `pv_list` get the beamline's default PV list
+   * (SFDAQ_DEFAULT_PV_LIST: off (default), all, or a comma list of beamlines).
+   */
+  detectors?: {
+    pedestalStateMachineArn?: string;
+    controlUrl?: string;
+    defaultPvList: 'all' | string[];
+  };
 }
 
 /** A configuration that cannot work: every problem found, named by its variable. */
@@ -189,6 +201,9 @@ export function checkConfig(config: BrokerConfig): BrokerConfig {
   }
   if (!Number.isFinite(config.buffers.clock.epochTimeMs)) throw new ConfigError(['SFDAQ_CLOCK_EPOCH_TIME is not an ISO time']);
   checkFacilityConfig(config.facility);
+  const defaults = config.detectors?.defaultPvList;
+  const unknown = Array.isArray(defaults) ? defaults.filter((b) => !config.facility.beamlines[b]) : [];
+  if (unknown.length > 0) throw new ConfigError([`SFDAQ_DEFAULT_PV_LIST names ${unknown.join(', ')}, not a beamline of the facility (use off, all, or beamline names)`]);
   return config;
 }
 
@@ -296,6 +311,11 @@ function configFromEnv(env: NodeJS.ProcessEnv, facility: FacilityConfig): Broker
       },
       horizonPulses: num(env, 'SFDAQ_HORIZON_PULSES', MAX_PULSES_PER_REQUEST),
     },
+    detectors: {
+      ...(env.SFDAQ_PEDESTAL_STATE_MACHINE_ARN ? { pedestalStateMachineArn: env.SFDAQ_PEDESTAL_STATE_MACHINE_ARN } : {}),
+      ...(env.SFDAQ_DETECTOR_CONTROL_URL ? { controlUrl: env.SFDAQ_DETECTOR_CONTROL_URL } : {}),
+      defaultPvList: defaultPvListOf(env.SFDAQ_DEFAULT_PV_LIST),
+    },
   };
 }
 
@@ -303,6 +323,17 @@ function detectorWorkFromEnv(env: NodeJS.ProcessEnv): DetectorWorkConfig {
   const itemBytes = num(env, 'SFDAQ_DETECTOR_ITEM_BYTES', DEFAULT_DETECTOR_WORK.itemBytes);
   const maxItems = num(env, 'SFDAQ_DETECTOR_MAX_ITEMS', DEFAULT_DETECTOR_WORK.maxItems);
   return { itemBytes, maxItems, maxBytes: num(env, 'SFDAQ_MAX_DETECTOR_BYTES', itemBytes * maxItems) };
+}
+
+/**
+ * SFDAQ_DEFAULT_PV_LIST: unset, '' or 'off': no beamline; 'all' or 'on': every beamline; else a comma list of beamlines.
+ * @example defaultPvListOf('alvra, bernina') // ['alvra', 'bernina']
+ */
+export function defaultPvListOf(value: string | undefined): 'all' | string[] {
+  const text = (value ?? '').trim();
+  if (text === '' || text === 'off') return [];
+  if (text === 'all' || text === 'on') return 'all';
+  return text.split(',').map((b) => b.trim()).filter((b) => b !== '');
 }
 
 /** SFDAQ_CLOCK_EPOCH_PULSE_ID / SFDAQ_CLOCK_EPOCH_TIME (ISO) set the facility clock. */

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { detectorOptionsSchema as detectorOptionsRegistered } from './detector-options';
 
 /**
  * The body of POST /retrieve_from_buffers: the one source of truth for the
@@ -24,16 +25,13 @@ const channelName = { type: 'string', minLength: 1, maxLength: 256 } as const;
 
 export const DETECTOR_NAME_PATTERN = '^JF[0-9]{2}T[0-9]{2}V[0-9]{2}$';
 
-/** Options accepted per detector; anything else is refused, never ignored. */
-export const detectorOptionsSchema = {
-  type: 'object',
-  properties: {
-    compression: { type: 'boolean' },
-    disabled_modules: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 99 }, maxItems: 100, uniqueItems: true },
-    selected_pulse_ids: { type: 'array', items: pulseId, maxItems: MAX_PULSES_PER_REQUEST },
-  },
-  additionalProperties: false,
-} as const;
+/**
+ * Options accepted per detector (lib/schemas/detector-options.ts: the one
+ * schema of the options, here without its registry `$id` so it nests);
+ * anything else is refused, never ignored. Refusals of an option are worded
+ * by validateDetectorOptions (lib/schemas/validate.ts delegates to it).
+ */
+export const detectorOptionsSchema = withoutRegistryId(detectorOptionsRegistered);
 
 export const retrieveRequestSchema = {
   $id: 'RetrieveRequest',
@@ -67,6 +65,12 @@ export const retrieveRequestSchema = {
 } as const;
 
 export type RetrieveRequestBody = FromSchema<typeof retrieveRequestSchema>;
+
+/** A schema without `$id`: nested in another schema, an `$id` would name a second registry entry and re-base references. */
+function withoutRegistryId<T extends { $id: string }>(schema: T): Omit<T, '$id'> {
+  const { $id: _id, ...rest } = schema;
+  return rest;
+}
 
 /** `{pgroup}`: the body of advance_run_number, close_pgroup_writing, get_current_run_number. */
 export const pgroupRequestSchema = {

@@ -1,5 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { RequestRefused } from '../core/errors';
+import { validateDetectorOptions } from './detector-options';
+import { powerOnSchema, setPvListSchema, takePedestalSchema, type PowerOnBody, type SetPvListBody, type TakePedestalBody } from './detector-endpoints';
 import { channelSearchSchema, pgroupRequestSchema, retrieveRequestSchema, runPathSchema, type ChannelSearchQuery, type PgroupRequestBody, type RetrieveRequestBody, type RunPath } from './retrieve-request';
 
 // Strict mode: a typo in a schema keyword fails at load, not silently at run time.
@@ -38,8 +40,20 @@ const MESSAGES: Record<string, (e: ErrorObject) => string> = {
   anyOf: () => 'must be a non-negative integer',
 };
 
-function refusalOf(error: ErrorObject, data: unknown): RequestRefused {
+function refusalOf(error: ErrorObject, data: unknown, detectorOptions: boolean): RequestRefused {
   const field = fieldOf(error);
+  // An error inside one detector's options: its own validator names the option and the form it takes.
+  const option = detectorOptions ? /^\/detectors\/([^/]+)(\/|$)/.exec(error.instancePath) : null;
+  if (option) {
+    const detector = option[1]!.replace(/~1/g, '/').replace(/~0/g, '~');
+    const options = ((data as { detectors?: Record<string, unknown> }).detectors ?? {})[detector];
+    try {
+      validateDetectorOptions(detector, options);
+    } catch (refused) {
+      if (refused instanceof RequestRefused) return refused;
+      throw refused;
+    }
+  }
   // propertyNames errors point at the object; name the offending key instead.
   if (error.keyword === 'propertyNames' || (error.keyword === 'pattern' && error.propertyName !== undefined)) {
     const key = error.propertyName ?? String(error.params.propertyName ?? '');
@@ -62,8 +76,6 @@ function specialMessage(field: string, error: ErrorObject, _data: unknown): stri
     return `rate_multiplicator is not allowed one (allowed: ${JSON.stringify(retrieveRequestSchema.properties.rate_multiplicator.enum)})`;
   if (field.startsWith('camera_list.') && error.keyword === 'pattern')
     return `${field}: camera names must end in :FPICTURE`;
-  if (field.startsWith('detectors.') && error.keyword === 'additionalProperties')
-    return `${field}: detector option ${JSON.stringify(String(error.params.additionalProperty))} is not supported (supported: compression, disabled_modules, selected_pulse_ids)`;
   if (field === 'pgroup' && error.keyword === 'pattern') return 'pgroup must be of the form p12345';
   if (field === 'run_number' && error.keyword === 'pattern') return 'run_number must be a run number: a whole number such as 7';
   if ((field === 'start_pulseid' || field === 'stop_pulseid') && error.keyword === 'pattern') return `${field} must be a pulse id: a whole number`;
@@ -73,20 +85,56 @@ function specialMessage(field: string, error: ErrorObject, _data: unknown): stri
   return undefined;
 }
 
-function check<T>(validate: ValidateFunction<T>, data: unknown): T {
+function check<T>(validate: ValidateFunction<T>, data: unknown, detectorOptions = false): T {
   if (data === null || data === undefined || (typeof data === 'object' && !Array.isArray(data) && Object.keys(data).length === 0))
     throw new RequestRefused(undefined, 'request parameters are empty');
   if (typeof data !== 'object' || Array.isArray(data)) throw new RequestRefused(undefined, 'request parameters must be a JSON object');
   if (validate(data)) return data;
   const first = validate.errors?.[0];
-  throw first ? refusalOf(first, data) : new RequestRefused(undefined, 'request is invalid');
+  throw first ? refusalOf(first, data, detectorOptions) : new RequestRefused(undefined, 'request is invalid');
 }
 
 /** Validate a retrieve request against the schema; throws RequestRefused naming the field. */
-export const validateRetrieveBody = (data: unknown): RetrieveRequestBody => check(validators.retrieve, data);
+export const validateRetrieveBody = (data: unknown): RetrieveRequestBody => check(validators.retrieve, data, true);
 /** Validate `{pgroup}` bodies. */
 export const validatePgroupBody = (data: unknown): PgroupRequestBody => check(validators.pgroup, data);
 /** Validate `{pgroup, run_number}` path parameters. */
 export const validateRunPath = (data: unknown): RunPath => check(validators.runPath, data);
 /** Validate the query of GET /channels. */
 export const validateChannelSearch = (data: unknown): ChannelSearchQuery => check(validators.channelSearch, data);
+
+const endpointValidators = {
+  takePedestal: ajv.compile(takePedestalSchema) as ValidateFunction<TakePedestalBody>,
+  setPvList: ajv.compile(setPvListSchema) as ValidateFunction<SetPvListBody>,
+  powerOn: ajv.compile(powerOnSchema) as ValidateFunction<PowerOnBody>,
+};
+
+/** Validate POST /take_pedestal. */
+export const validateTakePedestalBody = (data: unknown): TakePedestalBody => {
+  try {
+    return check(endpointValidators.takePedestal, data);
+  } catch (error) {
+    // anyOf (a list, or a dictionary as older clients send) words its errors poorly: say the form.
+    if (error instanceof RequestRefused && error.field?.startsWith('detectors') && !/is missing/.test(error.message)) {
+      throw new RequestRefused('detectors', `detectors must be a list of detector names of the form JFxxTyyVzz, at most 32, each once (e.g. ["JF01T03V01"]); got ${JSON.stringify((data as { detectors?: unknown }).detectors)}`);
+    }
+    throw error;
+  }
+};
+/** Validate POST /set_pvlist. */
+export const validateSetPvListBody = (data: unknown): SetPvListBody => check(endpointValidators.setPvList, data);
+/** Validate POST /power_on_detector. */
+export const validatePowerOnBody = (data: unknown): PowerOnBody => check(endpointValidators.powerOn, data);
+
+/**
+ * The GET endpoints without parameters (get_allowed_detectors,
+ * get_running_detectors, get_pvlist) refuse any, as the original refused a
+ * non-empty request body.
+ * @example validateNoParameters('get_pvlist')({ beamline: 'x' }) // throws: get_pvlist takes no parameters (got beamline)
+ */
+export const validateNoParameters = (endpoint: string) => (data: unknown): Record<string, never> => {
+  if (data === undefined || data === null || data === '') return {};
+  if (typeof data === 'object' && !Array.isArray(data) && Object.keys(data).length === 0) return {};
+  const keys = typeof data === 'object' && data !== null && !Array.isArray(data) ? Object.keys(data).join(', ') : JSON.stringify(data);
+  throw new RequestRefused(undefined, `${endpoint} takes no parameters (got ${keys}): the beamline is the caller's`);
+};

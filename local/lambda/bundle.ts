@@ -4,10 +4,10 @@ import { mkdir, readFile, readdir, rename, rm, stat, symlink, utimes, writeFile 
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import * as esbuild from 'esbuild';
-import { PROJECT_ROOT, esbuildOptions, loadServerlessYml, packagedExternals, packagePatterns } from '../serverless-config';
+import { PROJECT_ROOT, esbuildOptions, loadServerlessYml, packagedExternals } from '../serverless-config';
 
 /** Bump when the layout of a cache entry or the way bundles are built changes. */
-const BUNDLER_VERSION = 2;
+const BUNDLER_VERSION = 1;
 
 export interface BundleOptions {
   /** Project root: serverless.yml, package-lock.json, node_modules (default: this repository). */
@@ -18,10 +18,10 @@ export interface BundleOptions {
   esbuild?: Record<string, unknown>;
   /** Externals the package ships in its node_modules (default: serverless.yml `custom.esbuild.external`). */
   packagedExternals?: string[];
-  /** Project files the package carries at their own paths (default: serverless.yml's `package.patterns`, service and functions). */
-  packagePatterns?: string[];
   /** Where built bundles are kept (default: `<tmpdir>/sfdaq-lambda-<user>`). */
   cacheDir?: string;
+  /** Files shipped in the package beside the bundles (serverless.yml `package.patterns`; default: read from serverless.yml). */
+  packagedFiles?: string[];
   /** Files or directories, relative to root, whose content keys the cache (default: serverless.yml, package.json, package-lock.json, tsconfig.json, functions/, lib/; the entries' own directories are always added). */
   hashInputs?: string[];
 }
@@ -74,7 +74,6 @@ export async function bundleFunctions(options: BundleOptions = {}): Promise<Bund
   const functions = options.functions ?? Object.fromEntries(Object.entries(serverless!.functions).map(([name, fn]) => [name, { handler: fn.handler }]));
   const buildOptions = options.esbuild ?? esbuildOptions(serverless!);
   const shipped = options.packagedExternals ?? packagedExternals(serverless!);
-  const patterns = options.packagePatterns ?? (serverless ? packagePatterns(serverless) : []);
   const cacheDir = resolve(options.cacheDir ?? join(tmpdir(), `sfdaq-lambda-${safeUser()}`));
 
   const entries = new Map<string, string>(); // entry file (absolute) -> module path relative to root, no extension
@@ -88,7 +87,8 @@ export async function bundleFunctions(options: BundleOptions = {}): Promise<Bund
     located[functionName] = { handler, module, exportName: handler.slice(dot + 1) };
   }
 
-  const inputs = [...new Set([...(options.hashInputs ?? DEFAULT_INPUTS), ...[...entries.values()].map((m) => dirname(m))])];
+  const packaged = options.packagedFiles ?? (serverless ? await patternFiles(root, packagePatterns(serverless)) : []);
+  const inputs = [...new Set([...(options.hashInputs ?? DEFAULT_INPUTS), ...[...entries.values()].map((m) => dirname(m)), ...packaged])];
   const hashed = await inputFiles(root, inputs);
   const hash = await cacheKey({ root, buildOptions: { buildOptions, shipped }, located, hashed });
   const dir = join(cacheDir, hash);
@@ -123,7 +123,11 @@ export async function bundleFunctions(options: BundleOptions = {}): Promise<Bund
       })).metafile!));
     checkInputsHashed(root, metafiles, hashed);
     await linkExternals(root, tmp, shipped);
-    await linkPackageFiles(root, tmp, patterns);
+    // What `package.patterns` puts in the zip beside the bundles (e.g. the run monitor's built page).
+    for (const file of packaged) {
+      await mkdir(dirname(join(tmp, file)), { recursive: true });
+      await writeFile(join(tmp, file), hashed.get(file) ?? (await readFile(join(root, file))));
+    }
     await writeFile(join(tmp, 'manifest.json'), JSON.stringify({ hash, root, functions: located, builtAt: new Date().toISOString() }, null, 2));
     try {
       await rename(tmp, dir);
@@ -200,27 +204,6 @@ function checkInputsHashed(root: string, metafiles: esbuild.Metafile[], hashed: 
 }
 
 /**
- * Files serverless packages beside the bundles at their project paths
- * (`package.patterns`: e.g. the HDF5 engine's .wasm, which a bundle cannot
- * inline), as symlinks into the project. Patterns supported: a file or
- * directory path, or `<dir>/**`; negations (`!...`) are what serverless
- * leaves out and are skipped here; a path that does not exist (an unbuilt
- * asset) is skipped, as serverless would package nothing for it.
- */
-async function linkPackageFiles(root: string, dir: string, patterns: string[]): Promise<void> {
-  const paths = new Set(patterns.filter((p) => !p.startsWith('!')).map((p) => p.replace(/\/\*\*$/, '')));
-  for (const rel of paths) {
-    if (rel.includes('*')) throw new Error(`bundleFunctions: package pattern ${rel} is not supported locally (use a path or <dir>/**)`);
-    const source = join(root, rel);
-    if (!existsSync(source)) continue;
-    const target = join(dir, rel);
-    if (existsSync(target)) continue;
-    await mkdir(dirname(target), { recursive: true });
-    await symlink(source, target);
-  }
-}
-
-/**
  * The deployment package's node_modules: the externals and their dependencies
  * (serverless-esbuild installs exactly those), as symlinks into the
  * project's node_modules. `exclude`d modules (serverless-esbuild's default:
@@ -240,4 +223,35 @@ async function linkExternals(root: string, dir: string, externals: string[]): Pr
     for (const dep of Object.keys(pkg.dependencies ?? {})) await add(dep);
   };
   for (const name of externals) if (!name.includes('*')) await add(name);
+}
+
+/** Every `package.patterns` entry of serverless.yml (service and functions), negations left out. */
+function packagePatterns(config: ReturnType<typeof loadServerlessYml>): string[] {
+  const fromPackage = (p: unknown) => ((p as { patterns?: unknown } | undefined)?.patterns as unknown[] | undefined) ?? [];
+  const all = [
+    ...fromPackage((config as { package?: unknown }).package),
+    ...Object.values(config.functions).flatMap((fn) => fromPackage((fn as { package?: unknown }).package)),
+  ];
+  return [...new Set(all.filter((p): p is string => typeof p === 'string' && !p.startsWith('!')))];
+}
+
+/**
+ * The files a list of patterns selects: `dir/**` (everything below dir), or a
+ * plain path. (The forms serverless.yml uses; anything else is refused so a
+ * pattern never silently selects nothing.)
+ */
+async function patternFiles(root: string, patterns: string[]): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const info = await stat(join(root, rel)).catch(() => undefined);
+    if (!info) return;
+    if (info.isFile()) files.push(rel.split(sep).join('/'));
+    else if (info.isDirectory()) for (const name of (await readdir(join(root, rel))).sort()) await walk(join(rel, name));
+  };
+  for (const pattern of patterns) {
+    if (pattern.endsWith('/**') && !pattern.slice(0, -3).includes('*')) await walk(pattern.slice(0, -3));
+    else if (!pattern.includes('*')) await walk(pattern);
+    else throw new Error(`bundleFunctions: package pattern ${JSON.stringify(pattern)} is not of a form the local package understands (dir/** or a path)`);
+  }
+  return files.sort();
 }

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -25,6 +26,8 @@ export interface InstanceOptions {
   sink: LogSink;
   /** How often the resident memory of a busy instance is sampled (0: never). */
   memoryCheckMs: number;
+  /** Scheduling priority of the process (nice, 0 = normal, up to 19 = lowest). */
+  niceness?: number;
 }
 
 export type Outcome =
@@ -95,6 +98,13 @@ export class Instance {
       serialization: 'json',
     });
     this.pid = this.child.pid ?? -1;
+    if (options.niceness && this.pid > 0) {
+      try {
+        setPriority(this.pid, options.niceness);
+      } catch {
+        // not permitted here: the instance runs at normal priority
+      }
+    }
     track(this.child);
     this.lines(this.child.stdout!, 'stdout');
     this.lines(this.child.stderr!, 'stderr');

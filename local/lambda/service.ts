@@ -27,6 +27,13 @@ export interface LambdaFunction {
    * AWS_REGION...) are set over it.
    */
   environment: Record<string, string>;
+  /**
+   * Scheduling priority of its instances (nice; default 0). On AWS every
+   * execution environment has its own share of CPU; on a machine of two cores
+   * a function answering people (the HTTP API) would queue behind busy
+   * workers. A higher niceness for batch functions stands in for that.
+   */
+  niceness?: number;
 }
 
 export interface LocalLambdaServiceOptions {
@@ -349,6 +356,7 @@ export class LocalLambdaService {
       sink: this.sink,
       memoryCheckMs: this.memoryCheckMs,
       env: this.environment(fn, codeDir, instanceId),
+      ...(fn.niceness ? { niceness: fn.niceness } : {}),
     });
     pool.instances.add(instance);
     pool.generations.set(instance, pool.generation);

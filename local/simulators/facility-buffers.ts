@@ -10,6 +10,8 @@ export interface SimulatedBuffers {
   imageBufferUrl: string;
   archiverUrl: string;
   detectorBufferRoot: string;
+  /** The detector buffer simulator itself (its detector control, pedestal runs, power state). */
+  detector: DetectorBufferSimulator;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startSimulatedBuffers(options: SimulatedBuffersOptions): P
     imageBufferUrl: image.url,
     archiverUrl: archiver.url,
     detectorBufferRoot: options.detectorRoot,
+    detector,
     close: async () => {
       detector.stop();
       await Promise.all([data.close(), image.close(), archiver.close()]);

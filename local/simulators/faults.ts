@@ -18,6 +18,19 @@ export interface FaultPlan {
   missingPulseIds?: bigint[];
   /** Pulse ids delivered twice. */
   duplicatedPulseIds?: bigint[];
+  /** The next N requests are delayed by `ms` (a stalled buffer that recovers). */
+  slowRequests?: { ms: number; count: number };
+  /** Down until this time (ms since 1970): every request answered with `status` (a restart, a maintenance window). */
+  outage?: { untilMs: number; status: number };
+}
+
+/**
+ * The failure a request meets under the plan, if any: an ongoing outage
+ * first, else one use of the counted httpErrors.
+ */
+export function takeFailure(plan: FaultPlan, now = Date.now()): { status: number } | undefined {
+  if (plan.outage && now < plan.outage.untilMs) return { status: plan.outage.status };
+  return takeCounted(plan.httpErrors);
 }
 
 /** Take one use of a counted fault; returns the fault if it applies to this request. */
@@ -40,5 +53,8 @@ export function parseFaultPlan(body: unknown): FaultPlan {
   if (missing) plan.missingPulseIds = missing;
   const dup = ids(b.duplicatedPulseIds);
   if (dup) plan.duplicatedPulseIds = dup;
+  if (b.slowRequests) plan.slowRequests = { ...(b.slowRequests as { ms: number; count: number }) };
+  // `{"outageMs": 120000}`: down for that long from now (503 unless `outageStatus` says otherwise).
+  if (typeof b.outageMs === 'number') plan.outage = { untilMs: Date.now() + b.outageMs, status: typeof b.outageStatus === 'number' ? b.outageStatus : 503 };
   return plan;
 }

@@ -55,7 +55,7 @@ describe.skipIf(!available)('the run monitor in Chromium', () => {
     await buildMonitor();
     await mkdir(SHOTS, { recursive: true });
     // The demo's waits before reading (shortened): long enough to see a run `retrieving`.
-    stack = await startTestStack({ delays: { dataSeconds: 2, detectorSeconds: 2 } });
+    stack = await startTestStack({ delays: { dataSeconds: 2, detectorSeconds: 2 }, env: { SFDAQ_PROGRESS_INTERVAL_MS: '200' } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
@@ -171,29 +171,22 @@ describe.skipIf(!available)('the run monitor in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}run-problems.png`, fullPage: true });
   }, 90_000);
 
-  test('progress inside the sources, once the status carries it, shows as bars (answers rewritten in the browser)', async () => {
-    // Today's statuses have no `progress`; a later version will. The page is shown such answers.
-    const details = (await stack.get('/runs/p12345/2/details', { 'x-api-key': KEY })).json as { run: Record<string, any> };
-    const run = structuredClone(details.run);
-    Object.assign(run, { state: 'retrieving', finished: null, duration_s: null, request_time: new Date(Date.now() - 7_000).toISOString() });
-    run.sources[0] = { ...run.sources[0], state: 'pending', verdict: null, channels: [], progress: { pulses_written: 120, pulses_expected: 401, bytes_written: 5_300_000, rate_pulses_per_s: 98, updated: new Date().toISOString() } };
-    run.sources[3] = { ...run.sources[3], state: 'pending', verdict: null, channels: [], file: null };
-    await page.route('**/runs/p12345/2/details', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ status: 'ok', message: 'retrieving', run }) }));
-    try {
-      await page.goto(`${stack.url}/monitor#/p12345/2`);
-      const bar = page.locator('.source-card[data-source="BSREAD"] [role=progressbar]');
-      await bar.waitFor();
-      expect(await bar.getAttribute('aria-valuenow')).toBe('120');
-      expect(await bar.getAttribute('aria-valuemax')).toBe('401');
-      expect(await page.locator('.source-card[data-source="BSREAD"]').textContent()).toContain('98 pulses/s');
-      // Without progress, a source being retrieved shows a bar that only says it is working.
-      await page.locator('.source-card[data-source="JF01T03V01"] .progress.indeterminate').waitFor();
-      expect(await page.locator('.source-plots').evaluateAll((plots) => plots.map((p) => p.getAttribute('data-source')))).toEqual(['CAMERAS', 'PVCHANNELS']);
-      await page.screenshot({ path: `${SHOTS}run-progress.png` });
-    } finally {
-      await page.unroute('**/runs/p12345/2/details');
-    }
-  }, 60_000);
+  test('progress inside the sources: a detector being written shows its pulses written against those expected, live', async () => {
+    const now = Number(stack.clock.currentPulseId());
+    const { json } = await stack.post('/retrieve_from_buffers', {
+      pgroup: 'p12345', start_pulseid: now - 1_100, stop_pulseid: now - 301, directory_name: 'progress', detectors: { JF01T03V01: {} },
+    });
+    expect(json.status).toBe('ok');
+    await page.goto(`${stack.url}/monitor#/p12345/${json.run_number}`);
+    // A bar with a value: the retriever's own report (every 0.2 s here), merged into the run's status by the API.
+    const bar = page.locator('.source-card[data-source="JF01T03V01"] [role=progressbar][aria-valuenow]');
+    await bar.waitFor({ timeout: 30_000 });
+    expect(Number(await bar.getAttribute('aria-valuemax'))).toBe(800);
+    expect(Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+    expect(await page.locator('.source-card[data-source="JF01T03V01"]').textContent()).toMatch(/\/ 800 pulses/);
+    await page.screenshot({ path: `${SHOTS}run-progress.png` });
+    await page.locator('.source-card[data-source="JF01T03V01"][data-state="done"]').waitFor({ timeout: 60_000 });
+  }, 120_000);
 
   test("errors a person can act on: another beamline's key, an unknown key, a run that does not exist, an unreachable API", async () => {
     const bernina = await browser.newContext({ viewport: { width: 1280, height: 600 } });
@@ -220,7 +213,7 @@ describe.skipIf(!available)('the run monitor in Chromium', () => {
     await page.goto(`${stack.url}/monitor#/p12345/999`);
     const missing = page.locator('[data-testid=error][data-kind="no-run"]');
     await missing.waitFor();
-    expect(await missing.textContent()).toContain('Run 999 of pgroup p12345 does not exist.');
+    expect(await missing.textContent()).toContain('Run 999 of pgroup p12345 does not exist (the last run is');
 
     await page.goto(`${stack.url}/monitor#/p12345`);
     await page.locator('tr[data-run="3"]').waitFor();

@@ -33,7 +33,7 @@ describe('buffer faults through the whole workflow', () => {
     const { json } = await stack.post('/retrieve_from_buffers', request({ channels_list: ['SARFE10-PBPG050:HAMP-INTENSITY-CAL'] }));
     const run = await waitForRun(stack, 'p12345', Number(json.message));
     expect(run.state).toBe('done');
-    expect(run.sources[0].channels['SARFE10-PBPG050:HAMP-INTENSITY-CAL'].rows).toBe(100);
+    expect(run.sources[0].check.channels['SARFE10-PBPG050:HAMP-INTENSITY-CAL'].rows).toBe(100);
     const log = await readFile(`${stack.raw}/.daq/run_${String(json.message).padStart(6, '0')}.BSREAD.log`, 'utf8');
     expect(log).toMatch(/retr(y|ies)/i);
     expect(log).toMatch(/503/);

@@ -53,6 +53,8 @@ describe('a request to the local stack produces the facility\'s files', () => {
     const { json } = await stack.post('/retrieve_from_buffers', {
       pgroup: 'p12345', start_pulseid: Number(start), stop_pulseid: Number(stop), directory_name: 'e2e/run',
       channels_list: CHANNELS, camera_list: [CAMERA], pv_list: PVS, detectors: { [DETECTOR]: {} },
+      // NO-SUCH:CHANNEL on purpose: a name the buffer does not know is retrieved (empty) when the request allows it.
+      allow_unknown_channels: true,
     });
     expect(json.status).toBe('ok');
     files = json.files as string[];

@@ -40,12 +40,15 @@ beforeAll(async () => {
   archiver = await startArchiverSimulator({ clock, retentionMs: 360_000 });
   detector = new DetectorBufferSimulator({ root: bufferRoot, detectors: ['JF01T03V01'], clock, retentionPulses: 36_000, pixels: 'sparse', backfillPulses: 1_000 });
   detector.start();
-  Object.assign(process.env, {
-    SFDAQ_DATA_BUFFER_URL: data.url, SFDAQ_IMAGE_BUFFER_URL: image.url, SFDAQ_ARCHIVER_URL: archiver.url, SFDAQ_DETECTOR_BUFFER_ROOT: bufferRoot,
-    // Short retries and deadline: exhausting them takes seconds. Read by every retriever invocation.
-    SFDAQ_RETRY_ATTEMPTS: '3', SFDAQ_RETRY_BASE_MS: '20', SFDAQ_RETRY_MAX_MS: '50', SFDAQ_RETRIEVAL_DEADLINE_MS: String(DEADLINE_MS),
+  stack = await startTestStack({
+    simulators: false,
+    // The functions' configuration, as a deployment sets it: these buffers, short retries and deadline
+    // (exhausting them takes seconds).
+    env: {
+      SFDAQ_DATA_BUFFER_URL: data.url, SFDAQ_IMAGE_BUFFER_URL: image.url, SFDAQ_ARCHIVER_URL: archiver.url, SFDAQ_DETECTOR_BUFFER_ROOT: bufferRoot,
+      SFDAQ_RETRY_ATTEMPTS: '3', SFDAQ_RETRY_BASE_MS: '20', SFDAQ_RETRY_MAX_MS: '50', SFDAQ_RETRIEVAL_DEADLINE_MS: String(DEADLINE_MS),
+    },
   });
-  stack = await startTestStack({ simulators: false });
 });
 afterEach(() => {
   for (const sim of [data, image, archiver]) for (const k of Object.keys(sim.faults)) delete sim.faults[k as keyof FaultPlan];
@@ -57,7 +60,6 @@ afterAll(async () => {
   detector?.stop();
   await Promise.all([data?.close(), image?.close(), archiver?.close()]);
   await rm(bufferRoot, { recursive: true, force: true });
-  for (const k of ['SFDAQ_RETRY_ATTEMPTS', 'SFDAQ_RETRY_BASE_MS', 'SFDAQ_RETRY_MAX_MS', 'SFDAQ_RETRIEVAL_DEADLINE_MS']) delete process.env[k];
 });
 
 /** Pulses [now-300, now-201]: in every buffer already. */
@@ -201,10 +203,16 @@ describe('detector buffer', () => {
   });
 
   test('the range never arrives before the deadline: failed, naming the modules behind', async () => {
-    const now = Number(clock.currentPulseId());
-    const r = await run('detector: range 60 s ahead, deadline 3 s', { start_pulseid: now + 6_000, stop_pulseid: now + 6_009, detectors: { [DET]: {} } });
-    expect(r.state).toBe('failed');
-    expect(source(r, DET).reason).toMatch(/has not written pulses up to \d+ within [\d.]+ s \(waiting for M00 .*M01 .*M02/);
+    // The workflow waits until the stop pulse has passed; the detector's writer stalls just before it.
+    detector.stop();
+    try {
+      const now = Number(clock.currentPulseId());
+      const r = await run('detector: writer stalled, deadline 3 s', { start_pulseid: now + 100, stop_pulseid: now + 109, detectors: { [DET]: {} } });
+      expect(r.state).toBe('failed');
+      expect(source(r, DET).reason).toMatch(/has not written pulses up to \d+ within [\d.]+ s \(waiting for M00 .*M01 .*M02/);
+    } finally {
+      detector.start();
+    }
   });
 });
 

@@ -48,7 +48,7 @@ describe('crash safety under SIGKILL', () => {
     const random = prng(Number(process.env.SFDAQ_SEED ?? Date.now() % 1_000_000));
     const sent: Sent[] = [];
     const checkedFiles = new Set<string>();
-    const figures = { recovered: 0, resumedByThemselves: 0, kills: 0, accepted: 0, refused: 0, lost: 0, inFlightAtKill: 0, resumedKeys: 0, h5Checked: 0, runsChecked: 0 };
+    const figures = { unrecorded: 0, recovered: 0, resumedByThemselves: 0, kills: 0, accepted: 0, refused: 0, lost: 0, inFlightAtKill: 0, resumedKeys: 0, h5Checked: 0, runsChecked: 0 };
     const env = {
       // A dead holder of an Idempotency-Key is taken over after 1 s (default 60 s).
       SFDAQ_IDEMPOTENCY_LEASE_SECONDS: '1',
@@ -115,10 +115,14 @@ describe('crash safety under SIGKILL', () => {
       // The end: every answer is consistent with the bookkeeping.
       readLogs(stack!);
       for (const line of sweeps) {
-        const report = JSON.parse(line) as { started: string[]; running: string[]; failed: unknown[] };
+        // The function's log line, after the local Lambda service's `[recoverySweep] ` prefix.
+        const report = JSON.parse(line.slice(line.indexOf('{'))) as { started: string[]; running: string[]; failed: Array<{ run: string; reason: string }> };
         figures.recovered += report.started.length;
         figures.resumedByThemselves += report.running.length;
-        expect(report.failed, 'the sweep could start every run it found').toEqual([]);
+        // A kill between taking the number and writing the record: the sweep says so in the run's status (the number is spent).
+        const unrecorded = report.failed.filter((f) => /stopped before its bookkeeping was written/.test(f.reason));
+        figures.unrecorded += unrecorded.length;
+        expect(report.failed.filter((f) => !unrecorded.includes(f)), 'the sweep could start every recorded run it found').toEqual([]);
       }
       expect(unexpected, 'no unexpected error in the broker').toEqual([]);
       expect(statusErrors, 'GET /runs never answered 5xx').toEqual([]);
@@ -168,7 +172,7 @@ describe('crash safety under SIGKILL', () => {
         const temps = await findFiles(join(root, 'data'), /\.tmp$/);
         console.log(`[crash] ${figures.kills} kills (SIGKILL), ${sent.length} requests sent: ${figures.accepted} accepted, ${figures.refused} refused, ${figures.lost} without an answer; ` +
           `${figures.inFlightAtKill} runs in flight at the kills; ${figures.resumedKeys} keyed re-sends after restarts; ${records.length} runs recorded, all finished; ` +
-          `${figures.recovered} runs started by the recovery sweep (recorded, killed before the hand-off; ${figures.resumedByThemselves} more still \`accepted\` had their execution); ` +
+          `${figures.recovered} runs started by the recovery sweep (recorded, killed before the hand-off; ${figures.resumedByThemselves} more still \`accepted\` had their execution); ${figures.unrecorded} numbers taken by a request killed before its bookkeeping, recorded failed; ` +
           `${figures.h5Checked} HDF5 files checked whole; ${temps.length} stale .tmp files of interrupted atomic writes` +
           (refusals.length ? `\n  refusals: ${refusals.join('\n  ')}` : '') + (temps.length ? `\n  temp files: ${temps.join(', ')}` : ''));
       } finally {
@@ -177,7 +181,7 @@ describe('crash safety under SIGKILL', () => {
     } finally {
       await stack?.kill();
     }
-  }, (SOAK ? 600 : 170) * 1000);
+  }, (SOAK ? 900 : 420) * 1000);
 });
 
 /** Requests of every kind: real data (BS channels, a camera, PVs, a detector), and some that fail fast. */

@@ -200,19 +200,20 @@ describe(`fuzzing the HTTP API (seed ${SEED})`, () => {
   }, 600_000);
 
   test('oversized bodies: 413 with a message, below and above the gateway\'s own limit', async () => {
-    for (const bytes of [1_048_577, 2_000_000, 9_000_000]) {
+    for (const bytes of [1_048_577, 2_000_000]) {
       const body = JSON.stringify({ pgroup: OPEN, start_pulseid: 1, stop_pulseid: 2, channels_list: ['x'], pad: 'x'.repeat(bytes) });
       const r = await client.send('POST', '/retrieve_from_buffers', body);
       checkAnswer(`oversized ${bytes}`, undefined, r);
       expect(r.status).toBe(413);
     }
+    // Above Lambda's 6 MB request limit the function never sees the body: API Gateway answers for it, in its own words.
+    const gateway = { status: 413, json: { message: 'Request Entity Too Large' } };
+    const over = await client.send('POST', '/retrieve_from_buffers', JSON.stringify({ pgroup: OPEN, pad: 'x'.repeat(9_000_000) }));
+    expect({ status: over.status, json: over.json }).toEqual(gateway);
     // Beyond 10 MB the gateway answers 413 before reading it all; the client may see the connection end instead.
     const huge = Buffer.alloc(12 * 1024 * 1024, 0x20);
     const r = await new Client(stack.url).send('POST', '/retrieve_from_buffers', huge).catch((e: Error) => e);
-    if (!(r instanceof Error)) {
-      checkAnswer('oversized 12 MiB', undefined, r);
-      expect(r.status).toBe(413);
-    }
+    if (!(r instanceof Error)) expect({ status: r.status, json: r.json }).toEqual(gateway);
   }, 120_000);
 
   test('afterwards: the broker answers, nothing outside raw/ changed, no prototype polluted', async () => {

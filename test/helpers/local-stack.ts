@@ -23,6 +23,8 @@ export async function startTestStack(options: LocalStackOptions = {}, dirs?: { r
     retryTimeScale: 0.001,
     logSink: () => undefined,
     asyncRetryDelaysMs: [50, 100],
+    // Gain and pedestal files only where a test converts or takes pedestals (they pass calibration: true).
+    calibration: false,
     ...options,
     env: { SFDAQ_LOG_LEVEL: 'silent', ...options.env },
   });

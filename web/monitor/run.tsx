@@ -73,7 +73,7 @@ function RunBody({ d }: { d: RunDetails }) {
 
 function SourceCard({ s, runState }: { s: SourceDetails; runState: RunDetails['state'] }) {
   const p = s.progress;
-  const working = s.state === 'pending' && !isFinal(runState);
+  const working = (s.state === 'pending' || s.state === 'retrieving') && !isFinal(runState);
   return (
     <div class={`source-card state-${s.state}`} data-source={s.source} data-state={s.state}>
       <div class="source-head">
@@ -83,7 +83,10 @@ function SourceCard({ s, runState }: { s: SourceDetails; runState: RunDetails['s
       <div class="muted small">{kindLabel(s.kind)}</div>
       {p ? (
         <>
-          <ProgressBar value={p.pulses_written} max={p.pulses_expected} label={`${p.pulses_written.toLocaleString()} / ${p.pulses_expected.toLocaleString()} pulses`} />
+          {p.pulses_expected === 0 && p.items_total
+            // Archived PVs have no pulse count to expect: their progress is PVs done.
+            ? <ProgressBar value={p.items_done ?? 0} max={p.items_total} label={`${p.items_done ?? 0} / ${p.items_total} PVs`} />
+            : <ProgressBar value={p.pulses_written} max={p.pulses_expected} label={`${p.pulses_written.toLocaleString()} / ${p.pulses_expected.toLocaleString()} pulses`} />}
           <div class="muted small">
             {bytes(p.bytes_written)} written
             {p.rate_pulses_per_s !== undefined && `, ${p.rate_pulses_per_s.toFixed(0)} pulses/s`}

@@ -1,6 +1,6 @@
 /** The answers of the monitor's endpoints (lib/core/run-details.ts, lib/quicklook/quicklook.ts), as the page reads them. */
 export type RunState = 'accepted' | 'retrieving' | 'done' | 'done_with_problems' | 'failed';
-export type SourceState = 'pending' | 'done' | 'done_with_problems' | 'failed';
+export type SourceState = 'pending' | 'retrieving' | 'done' | 'done_with_problems' | 'failed';
 export type Verdict = 'ok' | 'problems';
 
 export interface Progress {

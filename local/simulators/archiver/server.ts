@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FacilityClock, parseIsoDateNs } from '../../../lib/core/clock';
-import { type FaultPlan, takeCounted } from '../faults';
+import { type FaultPlan, takeCounted, takeFailure } from '../faults';
 import { answerChunks, tomcatErrorPage } from './answer';
 import { handleFaultRoute } from './fault-route';
 import { handleMgmt } from './mgmt';
@@ -119,7 +119,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   const route = /^\/retrieval\/data\/([^/.]+)\.([^/]+)$/.exec(url.pathname);
   if (!route) return sendPage(res, 404, `The requested resource [${url.pathname}] is not available`);
   if (ctx.faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, ctx.faults.latencyMs));
-  const failure = takeCounted(ctx.faults.httpErrors);
+  const failure = takeFailure(ctx.faults);
   if (failure) return sendPage(res, failure.status, 'simulated fault');
 
   const [, method, extension] = route;

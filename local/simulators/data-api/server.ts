@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FacilityClock } from '../../../lib/core/clock';
 import type { DataApiBackend } from '../../../lib/adapters/buffers/data-api/client';
-import { parseFaultPlan, takeCounted, type FaultPlan } from '../faults';
+import { parseFaultPlan, takeCounted, takeFailure, type FaultPlan } from '../faults';
 import { Catalogue, defaultCatalogue } from './catalogue';
 import type { ByteCut } from './frame-sink';
 import { BadQuery, parseQuery, streamQuery } from './query';
@@ -205,7 +205,9 @@ export async function startDataApiSimulator(options: DataApiSimulatorOptions): P
     if (path === '/api/4/search/channel' || path === '/api/1/channels') return handleSearch(req, res, url);
 
     if (faults.latencyMs) await sleep(faults.latencyMs);
-    const failure = takeCounted(faults.httpErrors);
+    const slow = path === '/api/1/query' ? takeCounted(faults.slowRequests) : undefined;
+    if (slow) await sleep(slow.ms);
+    const failure = takeFailure(faults);
     if (failure) {
       req.resume();
       return sendJson(res, failure.status, { requestId: 'simulated-fault', message: `simulated fault: HTTP ${failure.status}` });

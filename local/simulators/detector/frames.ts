@@ -22,7 +22,9 @@
  *   (template of that stage plus noise), except stuck pixels, which stay in G0;
  * - row 0, columns 0..3: the pulse id as four uint16 (least significant
  *   first), column 4 the module index, column 5 the detector number.
- * 'sparse' mode writes row 0 only (rows 1..511 read as zeros, the file holes).
+ * 'sparse' mode writes row 0 only (rows 1..511 read as zeros, the file holes),
+ * except during a pedestal run: dark frames are written whole in either mode,
+ * since a pedestal is computed from every pixel (`writesAllRows`).
  */
 import { endianness } from 'node:os';
 import { MODULE_COLS, MODULE_ROWS, parseDetectorName, PACKETS_PER_FRAME } from '../../../lib/adapters/buffers/detector/layout';
@@ -68,7 +70,7 @@ export function expectedFrameHeader(detector: string, module: number, pulseId: b
 export function expectedPixel(detector: string, module: number, pulseId: bigint, row: number, col: number, mode: PixelMode = 'sparse', pedestal?: PedestalSchedule): number {
   const number = parseDetectorName(detector).number;
   if (row === 0 && col < ID_COLS) return idWord(number, module, pulseId, col);
-  if (mode === 'sparse' && row > 0) return 0;
+  if (!writesAllRows(mode, pulseId, pedestal) && row > 0) return 0;
   const i = row * MODULE_COLS + col;
   const forced = pedestalGainAt(pedestal, pulseId);
   if (forced === undefined) {
@@ -86,8 +88,18 @@ export function expectedPixel(detector: string, module: number, pulseId: bigint,
  */
 export function fillModulePixels(detector: string, module: number, pulseId: bigint, mode: PixelMode, target: Uint16Array, pedestal?: PedestalSchedule): void {
   if (target.length !== PIXELS) throw new RangeError(`a module frame has ${PIXELS} pixels, got ${target.length}`);
-  if (mode === 'sparse') target.fill(0, MODULE_COLS);
-  fillRows(parseDetectorName(detector).number, module, pulseId, mode === 'dense' ? MODULE_ROWS : 1, target, pedestal);
+  const all = writesAllRows(mode, pulseId, pedestal);
+  if (!all) target.fill(0, MODULE_COLS);
+  fillRows(parseDetectorName(detector).number, module, pulseId, all ? MODULE_ROWS : 1, target, pedestal);
+}
+
+/**
+ * Whether a frame is written with all its rows: always in 'dense' mode; in
+ * 'sparse' mode only the dark frames of a pedestal run (a pedestal needs every pixel).
+ * @example writesAllRows('sparse', 1500n, manualPedestal(1000n)) // true
+ */
+export function writesAllRows(mode: PixelMode, pulseId: bigint, pedestal?: PedestalSchedule): boolean {
+  return mode === 'dense' || pedestalGainAt(pedestal, pulseId) !== undefined;
 }
 
 /**

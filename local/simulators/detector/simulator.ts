@@ -46,10 +46,17 @@ export interface DetectorBufferSimulatorOptions {
 export interface TakePedestalOptions {
   /** The firmware's pedestal mode (50 frames per gain, 200 loops) instead of 1000 frames per gain. */
   pedestalmode?: boolean;
+  /** Frames per gain stage instead of the mode's (1000 or 50): shorter dark runs for the demo and tests. */
+  framesPerStage?: number;
   rateMultiplicator?: number;
   highG0?: boolean;
   /** Default: the pulse after the last one written (or after the clock's current one). */
   startPulseId?: bigint;
+}
+
+/** A pedestal run asked while the detector is still taking one: it does one at a time. */
+export class PedestalBusy extends Error {
+  override readonly name = 'PedestalBusy';
 }
 
 export class DetectorBufferSimulator {
@@ -59,6 +66,10 @@ export class DetectorBufferSimulator {
   readonly pedestals: Map<string, PedestalSchedule>;
   /** Last pulse id the live writer wrote (undefined before start). */
   lastPulseId: bigint | undefined;
+  /** Modules powered off, by detector: their slots are not written, their LATEST markers age. */
+  readonly poweredOff = new Map<string, Set<number>>();
+  /** Detectors powered on again: their LATEST markers are rewritten after the next pass. */
+  private readonly poweredOn = new Set<string>();
   private readonly writers: Map<string, ModuleWriter[]>;
   private readonly builder: SlotBuilder;
   private timer: NodeJS.Timeout | undefined;
@@ -97,10 +108,15 @@ export class DetectorBufferSimulator {
     if (from < oldestKept) from = oldestKept;
     const faults = compileFaults(this.faults);
     for (const [detector, writers] of this.writers) {
+      const off = this.poweredOff.get(detector);
       for (const writer of writers) {
+        if (off?.has(writer.module)) continue;
         for (let p = from; p <= now; p++) this.writeOne(detector, writer, p, faults);
       }
     }
+    // A detector powered on again says so at once (its writer would record LATEST only at its next file).
+    for (const detector of this.poweredOn) for (const writer of this.writers.get(detector) ?? []) writer.close();
+    this.poweredOn.clear();
     if (now > (this.lastPulseId ?? -1n)) this.lastPulseId = now;
     for (const [detector, writers] of this.writers) {
       for (const writer of writers) deleteExpiredFiles(moduleDir(this.options.root, detector, writer.module), oldestKept);
@@ -133,9 +149,16 @@ export class DetectorBufferSimulator {
    * @example const { startPulseId, stopPulseId } = sim.takePedestal('JF06T08V04'); // 3000 pulses of dark frames
    */
   takePedestal(detector: string, options: TakePedestalOptions = {}): PedestalSchedule & { stopPulseId: bigint } {
-    const start = options.startPulseId ?? (this.lastPulseId ?? this.options.clock.currentPulseId()) + 1n;
+    const current = this.lastPulseId ?? this.options.clock.currentPulseId();
+    const running = this.pedestals.get(detector);
+    if (running && pedestalStopPulseId(running) > current) {
+      const seconds = Math.ceil(Number(pedestalStopPulseId(running) - current) / 100);
+      throw new PedestalBusy(`${detector} is taking a pedestal until pulse ${pedestalStopPulseId(running)} (about ${seconds} s more): one at a time`);
+    }
+    const start = options.startPulseId ?? current + 1n;
     const make = options.pedestalmode ? firmwarePedestal : manualPedestal;
-    const schedule = make(start, options.rateMultiplicator ?? 1, options.highG0 ?? false);
+    const made = make(start, options.rateMultiplicator ?? 1, options.highG0 ?? false);
+    const schedule = options.framesPerStage !== undefined ? { ...made, framesPerStage: options.framesPerStage } : made;
     this.pedestals.set(detector, schedule);
     return { ...schedule, stopPulseId: pedestalStopPulseId(schedule) };
   }
@@ -148,6 +171,25 @@ export class DetectorBufferSimulator {
   async publishCalibration(detector: string): Promise<PublishedCalibration> {
     if (!this.options.calibrationRoot) throw new Error('publishCalibration needs the calibrationRoot option');
     return publishCalibration({ root: this.options.calibrationRoot, detector, bufferRoot: this.options.root });
+  }
+
+  /**
+   * Power modules off (default: all of the detector): nothing is written for
+   * them any more, so their LATEST markers age (get_running_detectors).
+   * @example sim.powerOff('JF01T03V01', [1]) // module 1 stops: the detector limps
+   */
+  powerOff(detector: string, modules?: number[]): void {
+    const all = [...Array(parseDetectorName(detector).modules).keys()];
+    const off = this.poweredOff.get(detector) ?? new Set<number>();
+    for (const m of modules ?? all) off.add(m);
+    this.poweredOff.set(detector, off);
+    // Their current files are closed now: LATEST names them, and from now on ages.
+    for (const writer of this.writers.get(detector) ?? []) if (off.has(writer.module)) writer.close();
+  }
+
+  /** Power every module of a detector on: it writes frames again from the next pass (power_on_detector). */
+  powerOn(detector: string): void {
+    if (this.poweredOff.delete(detector)) this.poweredOn.add(detector);
   }
 
   /** Stop the live writer and close its files (LATEST then names each module's last file). */

@@ -1,12 +1,13 @@
 /**
  * Builds the bytes of one simulated slot into reused buffers: the 41-byte
  * head, then in 'sparse' mode only row 0 (the rest of the pre-sized file stays
- * a hole that reads as zeros), in 'dense' mode all 512 rows.
+ * a hole that reads as zeros), in 'dense' mode, and for a pedestal run's dark
+ * frames in either mode, all 512 rows.
  */
 import { MODULE_COLS, MODULE_ROWS, parseDetectorName, SLOT_HEADER_BYTES } from '../../../lib/adapters/buffers/detector/layout';
 import { encodeSlotHeader } from '../../../lib/adapters/buffers/detector/slot';
 import type { SlotPlan } from './faults';
-import { expectedFrameHeader, fillRows, type PixelMode } from './frames';
+import { expectedFrameHeader, fillRows, writesAllRows, type PixelMode } from './frames';
 import type { PedestalSchedule } from './pedestal-mode';
 
 export class SlotBuilder {
@@ -14,7 +15,8 @@ export class SlotBuilder {
   private readonly pixels: Uint16Array;
 
   constructor(readonly mode: PixelMode) {
-    this.pixels = new Uint16Array(mode === 'sparse' ? MODULE_COLS : MODULE_ROWS * MODULE_COLS);
+    // Full size in either mode: a pedestal run's dark frames are whole even in 'sparse' mode.
+    this.pixels = new Uint16Array(MODULE_ROWS * MODULE_COLS);
   }
 
   /**
@@ -25,8 +27,8 @@ export class SlotBuilder {
     const header = expectedFrameHeader(detector, module, plan.framePulseId, pedestal);
     if (plan.nRecvPackets !== undefined) header.nRecvPackets = plan.nRecvPackets;
     encodeSlotHeader(this.head, 0, header);
-    const rows = this.mode === 'sparse' ? 1 : MODULE_ROWS;
+    const rows = writesAllRows(this.mode, plan.framePulseId, pedestal) ? MODULE_ROWS : 1;
     fillRows(parseDetectorName(detector).number, module, plan.framePulseId, rows, this.pixels, pedestal);
-    return [this.head, new Uint8Array(this.pixels.buffer, this.pixels.byteOffset, this.pixels.byteLength)];
+    return [this.head, new Uint8Array(this.pixels.buffer, this.pixels.byteOffset, rows * MODULE_COLS * 2)];
   }
 }

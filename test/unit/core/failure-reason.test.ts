@@ -11,8 +11,8 @@ describe('readable reasons from Step Functions task errors', () => {
   });
 
   test.for([
-    ['Sandbox.Timedout', 'Task timed out after 900.00 seconds', 'the worker ran out of time (Task timed out after 900.00 seconds)'],
-    ['Runtime.ExitError', 'RequestId: 1 Error: Runtime exited with error: signal: killed', 'the worker stopped unexpectedly (RequestId: 1 Error: Runtime exited with error: signal: killed)'],
+    ['Sandbox.Timedout', 'RequestId: 5b1c9a8e-0d1f-4c3a-9b7e-2f4d6a8c0e12 Error: Task timed out after 900.00 seconds', 'the worker ran out of time (Task timed out after 900.00 seconds)'],
+    ['Runtime.ExitError', 'RequestId: 1 Error: Runtime exited with error: signal: killed', 'the worker stopped unexpectedly (Runtime exited with error: signal: killed)'],
   ])('%s is said in words', ([type, message, expected]) => {
     expect(readableReason({ Error: type!, Cause: lambdaCause(type!, message!) })).toBe(expected);
   });

@@ -37,3 +37,19 @@ describe('loadConfig: checked once, every problem named by its variable', () => 
     expect(() => loadConfig({ ...base, SFDAQ_FACILITY: facility })).toThrow(/SFDAQ_FACILITY: .*apiKeySha256.*sha256sum/);
   });
 });
+
+describe('detector settings', () => {
+  test('SFDAQ_DEFAULT_PV_LIST: off by default, all, or beamlines; a beamline the facility does not have is refused naming it', () => {
+    expect(loadConfig(base).detectors?.defaultPvList).toEqual([]);
+    expect(loadConfig({ ...base, SFDAQ_DEFAULT_PV_LIST: 'all' }).detectors?.defaultPvList).toBe('all');
+    expect(loadConfig({ ...base, SFDAQ_DEFAULT_PV_LIST: ' alvra ' }).detectors?.defaultPvList).toEqual(['alvra']);
+    expect(() => loadConfig({ ...base, SFDAQ_DEFAULT_PV_LIST: 'alvra,maloja' })).toThrow('SFDAQ_DEFAULT_PV_LIST names maloja, not a beamline of the facility (use off, all, or beamline names)');
+  });
+
+  test('the pedestal workflow and the detector control come from their variables; a facility detector\'s fields are checked', () => {
+    const config = loadConfig({ ...base, SFDAQ_PEDESTAL_STATE_MACHINE_ARN: 'arn:p', SFDAQ_DETECTOR_CONTROL_URL: 'http://127.0.0.1:1' });
+    expect(config.detectors).toMatchObject({ pedestalStateMachineArn: 'arn:p', controlUrl: 'http://127.0.0.1:1' });
+    const facility = JSON.stringify({ beamlines: { alvra: { networks: [], detectors: { JF01T03V01: { daq: 'twelve' } } } } });
+    expect(() => loadConfig({ ...base, SFDAQ_FACILITY: facility })).toThrow(/JF01T03V01.daq must be a DAQ machine number/);
+  });
+});
