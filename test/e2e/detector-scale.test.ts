@@ -28,10 +28,10 @@ const MAX_BYTES = 10e9;
 let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack({ env: { SFDAQ_DETECTOR_ITEM_BYTES: String(ITEM_BYTES), SFDAQ_MAX_DETECTOR_BYTES: String(MAX_BYTES), SFDAQ_PROGRESS_INTERVAL_MS: '50' } });
-});
+}, 180_000);
 afterAll(async () => {
   await stack?.destroy();
-});
+}, 180_000);
 
 const ref = (run: number) => ({ beamline: 'alvra', pgroup: 'p12345', run_number: run });
 const logOf = (run: number, det = DET) => readFileSync(RunLog.pathOf(stack.dataRoot, ref(run), det), 'utf8');
