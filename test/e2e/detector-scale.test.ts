@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bufferFilePath, MODULE_PIXEL_BYTES } from '../../lib/adapters/buffers/detector';
 import { RunLog } from '../../lib/retrieval/run-log';
+import { DEMO_FACILITY } from '../../local/demo-facility';
 import { expectedPixel } from '../../local/simulators/detector';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { waitForRun } from '../helpers/runs';
@@ -27,7 +28,8 @@ const MAX_BYTES = 10e9;
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({ env: { SFDAQ_DETECTOR_ITEM_BYTES: String(ITEM_BYTES), SFDAQ_MAX_DETECTOR_BYTES: String(MAX_BYTES), SFDAQ_PROGRESS_INTERVAL_MS: '50' } });
+  // The demo facility as `npm start` has it: alvra with JF01T03V01 and the 8-module JF06T08V04.
+  stack = await startTestStack({ facility: DEMO_FACILITY, env: { SFDAQ_DETECTOR_ITEM_BYTES: String(ITEM_BYTES), SFDAQ_MAX_DETECTOR_BYTES: String(MAX_BYTES), SFDAQ_PROGRESS_INTERVAL_MS: '50' } });
 }, 180_000);
 afterAll(async () => {
   await stack?.destroy();
