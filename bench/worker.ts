@@ -31,6 +31,12 @@ export type WorkerJob =
   | { mode: 'plain-write'; file: string; bytes: number; chunkBytes: number; fsync: boolean; keep?: boolean }
   /** retrieveDetector of one run. */
   | { mode: 'detector'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string }
+  /** The Plan's part of a detector (split, skeleton, manifest): lib/retrieval/detector/prepare.ts. */
+  | { mode: 'detector-prepare'; input: RetrieverInput; dataRoot: string; itemBytes: number }
+  /** One part of a detector, as one workflow worker runs it. */
+  | { mode: 'detector-part'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string; part: number }
+  /** The finishing step of a detector (rename, or a file over its parts). */
+  | { mode: 'detector-finish'; input: RetrieverInput; dataRoot: string }
   /** retrieveFromDataApi (BSREAD or CAMERAS) of one run. */
   | { mode: 'data-api'; kind: 'data' | 'image'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string }
   /** The Data API client alone: every event decoded (images decompressed, a pixel read), nothing written. */
@@ -158,6 +164,23 @@ async function run(job: WorkerJob): Promise<Omit<WorkerOutput, 'vmhwm_mb' | 'vmr
       const result = await retrieveDetector(job.input, endpointsOf(job.endpoints), job.dataRoot);
       if (result.state === 'failed') return { bytes: 0, result, error: result.reason };
       return { bytes: result.counts?.bytes ?? 0, result: { ...result, file_bytes: statSync(result.file).size } };
+    }
+    case 'detector-prepare': {
+      const { prepareDetector } = await import('../lib/retrieval/detector/prepare');
+      const { parts, frames } = await prepareDetector(job.input, job.dataRoot, { itemBytes: job.itemBytes });
+      return { bytes: 0, result: { parts, frames } };
+    }
+    case 'detector-part': {
+      const { retrieveDetectorPart } = await import('../lib/retrieval/detector/part');
+      const result = await retrieveDetectorPart(job.input, job.part, endpointsOf(job.endpoints), job.dataRoot, { now: () => Date.now() + 60_000 });
+      if (result.state === 'failed') return { bytes: 0, result, error: result.reason };
+      return { bytes: result.counts?.bytes ?? 0, result };
+    }
+    case 'detector-finish': {
+      const { finishDetector } = await import('../lib/retrieval/detector/finish');
+      const result = await finishDetector(job.input, undefined, job.dataRoot);
+      if (result.state === 'failed') return { bytes: 0, result, error: result.reason };
+      return { bytes: 0, result: { ...result, file_bytes: statSync(result.file).size } };
     }
     case 'data-api': {
       const { retrieveFromDataApi } = await import('../lib/retrieval/data-api-retriever');

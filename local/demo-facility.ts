@@ -7,8 +7,11 @@ import { pgroupRawDir } from '../lib/core/paths';
 
 /**
  * The demo facility of `npm start`: alvra (callers from this machine, or key
- * `alvra-demo-key`) with detector JF01T03V01 (3 modules), bernina (key
- * `bernina-demo-key`) with JF07T01V01 (1 module); pgroups p12345 (alvra) and
+ * `alvra-demo-key`) with detectors JF01T03V01 (3 modules) and JF06T08V04 (4M,
+ * 8 modules), bernina (key `bernina-demo-key`) with JF07T01V01 (1 module) and
+ * JF07T32V01 (16M, 32 modules: 32 MiB a frame, split across workers); the
+ * simulated buffer is sparse (row 0 of each module), dense only in the
+ * benchmarks; pgroups p12345 (alvra) and
  * p23456 (bernina). Written to <stateDir>/facility.json on first start so it
  * can be edited; later starts read it back. Keys are stored as SHA-256 hashes,
  * as in a real deployment; a facility.json of an earlier version holding keys
@@ -16,8 +19,8 @@ import { pgroupRawDir } from '../lib/core/paths';
  */
 export const DEMO_FACILITY: FacilityConfig = {
   beamlines: {
-    alvra: { networks: ['127.0.0.0/8', '::1/128', '129.129.242.0/24'], apiKeySha256: [apiKeyHash('alvra-demo-key')], eventSources: ['ch.psi.sf.alvra.scan'], detectors: { JF01T03V01: {} } },
-    bernina: { networks: ['129.129.243.0/24'], apiKeySha256: [apiKeyHash('bernina-demo-key')], eventSources: ['ch.psi.sf.bernina.scan'], detectors: { JF07T01V01: {} } },
+    alvra: { networks: ['127.0.0.0/8', '::1/128', '129.129.242.0/24'], apiKeySha256: [apiKeyHash('alvra-demo-key')], eventSources: ['ch.psi.sf.alvra.scan'], detectors: { JF01T03V01: {}, JF06T08V04: {} } },
+    bernina: { networks: ['129.129.243.0/24'], apiKeySha256: [apiKeyHash('bernina-demo-key')], eventSources: ['ch.psi.sf.bernina.scan'], detectors: { JF07T01V01: {}, JF07T32V01: {} } },
   },
 };
 

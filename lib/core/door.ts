@@ -1,4 +1,6 @@
 import type { FacilityClock } from './clock';
+import { detectorVolume, volumeProblem, type DetectorWorkConfig } from './detector-work';
+import { RequestRefused } from './errors';
 import { checkNames, type NameCatalogues } from './names';
 import { checkRange, sourceBuffersOf, type BufferRetention } from './range-check';
 import type { RunRequest } from './run-request';
@@ -19,6 +21,22 @@ export interface DoorDeps {
   /** The oldest pulse a detector's buffer holds now (its folder listing), undefined when unknown. */
   detectorOldestPulse: (detector: string) => Promise<number | undefined>;
   now: () => Date;
+  /** How much detector data one run may ask for (the deployment's work items x their size); absent: not checked. */
+  detectorWork?: DetectorWorkConfig;
+}
+
+/**
+ * Refuse a run whose detectors ask for more than the deployment can write
+ * within the workflow's limits (work items x item size, or
+ * SFDAQ_MAX_DETECTOR_BYTES), naming the size and the limit: such a run could
+ * only fail hours later. Options that cannot work are refused here too.
+ *
+ * @example checkDetectorVolume(request, { itemBytes: 8 * 2 ** 30, maxItems: 500, maxBytes: 4e12 }) // throws RequestRefused('detectors', ...)
+ */
+export function checkDetectorVolume(request: RunRequest, config: DetectorWorkConfig): void {
+  if (Object.keys(request.detectors).length === 0) return;
+  const problem = volumeProblem(detectorVolume(request, config), config);
+  if (problem) throw new RequestRefused('detectors', problem);
 }
 
 /**
@@ -35,6 +53,8 @@ export interface DoorDeps {
  * @example const notes = await checkAtTheDoor(body, request, door); // [] for an ordinary request
  */
 export async function checkAtTheDoor(body: Record<string, unknown>, request: RunRequest, door: DoorDeps): Promise<string[]> {
+  // First: pure arithmetic, and a refusal here makes the buffers' answers moot.
+  if (door.detectorWork) checkDetectorVolume(request, door.detectorWork);
   const detectors = Object.keys(request.detectors);
   const nowMs = door.now().getTime();
   const [oldest, names] = await Promise.all([

@@ -1,4 +1,5 @@
 import { summariseCheck } from './check/summary';
+import { aggregateProgress } from './detector-progress';
 import { readableReason, readableText, type TaskError } from './failure-reason';
 import type { OpenRunIndex, ProgressStore, RunRecordStore, RunRef, WorkflowInput } from './ports';
 import type { RunStatus, SourceKind, SourceResult } from './run-status';
@@ -15,6 +16,8 @@ export interface ItemResult {
   reason?: string;
   error?: TaskError;
   retries?: number;
+  /** A detector's work item (its part number): the Map's result of one part, folded into the detector's result by FinishDetectors. */
+  part?: number;
 }
 
 /** What the state machine hands the last step: the items' results, or the error that stopped it early. */
@@ -66,7 +69,7 @@ export interface OutcomeDeps {
  * record is unreadable) the files are left empty.
  */
 export async function recordOutcome(input: OutcomeInput, context: WorkflowInput | undefined, deps: OutcomeDeps, notes?: string[]): Promise<RunStatus> {
-  const progress = await deps.progress.read(input).catch(() => ({}) as Record<string, never>);
+  const progress = aggregateProgress(await deps.progress.read(input).catch(() => ({}) as Record<string, never>));
   const sources: SourceResult[] = await Promise.all(
     (input.results ?? []).map(async (result) => {
       const reason = reasonOf(result);

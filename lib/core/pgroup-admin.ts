@@ -1,4 +1,5 @@
 import { beamlineOf, type AcceptDeps } from './accept';
+import { aggregateProgress } from './detector-progress';
 import { PgroupClosed, RequestRefused } from './errors';
 import type { ProgressStore, RunRecordStore } from './ports';
 import { isFinal, type RunStatus } from './run-status';
@@ -46,7 +47,8 @@ export async function runStatus(pgroup: string, runNumber: number, caller: Calle
     throw new RequestRefused('run_number', `run ${runNumber} of pgroup ${pgroup} does not exist (the last run is ${last})`);
   }
   if (isFinal(status.state) || !status.sources) return status;
-  const progress = await deps.progress.read({ beamline, pgroup, run_number: runNumber });
+  // Detectors split into parts report per part (`<DET>#<part>`): one entry per detector here.
+  const progress = aggregateProgress(await deps.progress.read({ beamline, pgroup, run_number: runNumber }));
   return {
     ...status,
     sources: status.sources.map((source) => {

@@ -9,6 +9,8 @@ export interface PlannedItem {
   kind: SourceKind;
   /** ISO time before which the buffer is not read (the original's delays), consumed by a Wait state. */
   not_before: string;
+  /** A detector's work item: which part of its pulses (lib/core/detector-work.ts); the Map runs every part in its own worker. */
+  part?: number;
 }
 
 /** What a Map iteration receives: the run reference and its item (the state machine's ItemSelector builds it). */

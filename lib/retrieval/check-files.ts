@@ -6,8 +6,9 @@
  * What is read (the layouts of original-system.md, "Output files"):
  *   BSREAD, PVCHANNELS   /data/<channel>/pulse_id (PVs also /data/<pv>/timestamp)
  *   CAMERAS              /<camera>/pulse_id (no group = the camera is not present)
- *   <DET>                /data/<DET>/{pulse_id, frame_index, is_good_frame, daq_rec}
- * Only the small per-row datasets are read, never the data itself.
+ *   <DET>                /data/<DET>/{pulse_id, frame_index, is_good_frame, daq_rec}, or a converted
+ *                        file's image groups; an assembled file's parts too (detector/check-input.ts)
+ * Only the small per-row datasets are read (and data's shape), never the data itself.
  */
 import type { File } from 'h5wasm/node';
 import { constants } from 'node:fs';
@@ -17,6 +18,7 @@ import { checkSource, formatReport, unreadableSource, type CheckInput, type IntA
 import type { WorkflowInput } from '../core/ports';
 import type { SourceResult } from '../core/run-status';
 import { RunLog } from './run-log';
+import { assembledFileProblems, readDetectorInput } from './detector/check-input';
 
 /**
  * Check every source that produced a file (failed and pending ones are
@@ -64,13 +66,17 @@ export async function checkFile(input: WorkflowInput, result: Pick<SourceResult,
   } catch (error) {
     return unreadable(`cannot open ${result.file}: ${hdf5Reason(error)}`);
   }
+  let read: CheckInput;
   try {
-    return checkSource(input.request, withH5Errors(module, () => readInput(lib, file, result, names)));
+    read = withH5Errors(module, () => readInput(lib, file, result, names, input));
   } catch (error) {
     return unreadable(`cannot read ${result.file}: ${hdf5Reason(error)}`);
   } finally {
     file.close();
   }
+  // A detector file assembled from parts: every part read too (after closing the file: never one file in two HDF5 libraries).
+  if (read.kind === 'detector') read.detector.fileProblems = await assembledFileProblems(result.file, read.detector);
+  return checkSource(input.request, read);
 }
 
 /** HDF5's error stack names the root cause last: `... in H5F__super_read(): file signature not found`. */
@@ -98,7 +104,7 @@ function namesOf(input: WorkflowInput, result: Pick<SourceResult, 'source' | 'ki
   }
 }
 
-function readInput(lib: H5Lib, file: File, result: Pick<SourceResult, 'source' | 'kind'>, names: string[]): CheckInput {
+function readInput(lib: H5Lib, file: File, result: Pick<SourceResult, 'source' | 'kind'>, names: string[], input: WorkflowInput): CheckInput {
   const read = (path: string) => readIntegers(lib, file, path);
   switch (result.kind) {
     case 'data':
@@ -112,18 +118,8 @@ function readInput(lib: H5Lib, file: File, result: Pick<SourceResult, 'source' |
         channels: names.map((name) => ({ name, pulseIds: read(`/data/${name}/pulse_id`), timestamps: read(`/data/${name}/timestamp`) })),
       };
     case 'detector': {
-      const at = `/data/${result.source}`;
-      return {
-        kind: 'detector',
-        source: result.source,
-        detector: {
-          name: result.source,
-          pulseIds: read(`${at}/pulse_id`),
-          frameIndex: read(`${at}/frame_index`),
-          isGoodFrame: read(`${at}/is_good_frame`),
-          daqRec: read(`${at}/daq_rec`),
-        },
-      };
+      const options = input.request.detectors[result.source] as { save_ppicker_events_only?: boolean } | undefined;
+      return { kind: 'detector', source: result.source, detector: readDetectorInput(lib, file, result.source, read, { ppickerEventsOnly: options?.save_ppicker_events_only === true }) };
     }
     default: {
       const unreachable: never = result.kind;

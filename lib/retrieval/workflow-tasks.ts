@@ -19,18 +19,23 @@ import { writeErrorFiles } from './error-file';
 import { retrieveSource } from './retrieve-source';
 import { RunLog } from './run-log';
 import { FacilityClock } from '../core/clock';
+import { detectorPartFailedTask as partFailed, detectorPartTask as part, finishTask as finish, prepareDetectors } from './detector/tasks';
+import type { TaskError } from '../core/failure-reason';
 
 const refOf = (run: RunRef): RunRef => ({ beamline: run.beamline, pgroup: run.pgroup, run_number: run.run_number });
 
-/** Plan: mark the run `retrieving` and list its items (one per source). */
+/**
+ * Plan: mark the run `retrieving` and list its items: one per source, a
+ * detector one per part of its pulses (its files prepared here).
+ */
 export async function planTask(input: RunRef, app: App): Promise<RunRef & { items: PlannedItem[] }> {
   const run = await app.runContext(input);
-  const items = planSources(run, app.config.delays, new FacilityClock(app.config.buffers.clock));
+  const sources = planSources(run, app.config.delays, new FacilityClock(app.config.buffers.clock));
   // What the door noted (names not checked, unknown names allowed) opens every source's log.
   const notes = (await app.store.getStatus(input.beamline, input.pgroup, input.run_number))?.notes ?? [];
   if (notes.length > 0) {
     // Advisory: a log that cannot be written here (planted as a symlink) is the retriever's to report, not Plan's to fail on.
-    await Promise.all(items.map(async (item) => {
+    await Promise.all(sources.map(async (item) => {
       try {
         await (await RunLog.open(app.config.dataRoot, run, item.source)).lines(notes.map((n) => `note: ${n}`));
       } catch {
@@ -38,13 +43,23 @@ export async function planTask(input: RunRef, app: App): Promise<RunRef & { item
       }
     }));
   }
+  const items = await prepareDetectors({ ...run, ...refOf(input) }, sources, app);
   await app.store.putStatus({
     ...refOf(input), state: 'retrieving', updated: app.now().toISOString(), request_time: new Date(run.request_time_ms).toISOString(),
-    sources: items.map((i) => ({ source: i.source, kind: i.kind, file: run.files[i.source] ?? '', state: 'pending' })),
+    sources: sources.map((i) => ({ source: i.source, kind: i.kind, file: run.files[i.source] ?? '', state: 'pending' })),
     ...(notes.length ? { notes } : {}),
   });
   return { ...refOf(input), items };
 }
+
+/** RetrieveDetectorPart: one part of a detector in its own worker (lib/retrieval/detector/part.ts). */
+export const detectorPartTask = (input: WorkItem, app: App): Promise<ItemResult> => part(input, app, progressReporter);
+
+/** DetectorPartFailed: a part the Map's Retry gave up on, its reason kept for FinishDetectors. */
+export const detectorPartFailedTask = (input: WorkItem & { error?: TaskError }, app: App): Promise<ItemResult> => partFailed(input, app);
+
+/** FinishDetectors: each detector's parts folded into its file and one result; the other sources' results as they are. */
+export const finishTask = (input: RunRef & { results: ItemResult[] }, app: App): Promise<RunRef & { results: ItemResult[] }> => finish(input, app);
 
 /**
  * RetrieveSource: one item into its file. Transient buffer faults are thrown

@@ -146,5 +146,6 @@ function doorOf(config: BrokerConfig, now: () => Date): DoorDeps {
     delays: config.delays,
     detectorOldestPulse: (detector) => oldestDetectorPulse(buffers.detectorBufferRoot, detector, parseDetectorName(detector).modules),
     now,
+    detectorWork: config.detectorWork,
   };
 }

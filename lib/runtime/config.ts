@@ -3,6 +3,7 @@ import Ajv from 'ajv';
 import { checkFacilityConfig, type FacilityConfig } from '../core/facility';
 import { DEFAULT_CLOCK, type FacilityClockConfig } from '../core/clock';
 import { DEFAULT_RETRY } from '../adapters/buffers/retry';
+import { DEFAULT_DETECTOR_WORK, type DetectorWorkConfig } from '../core/detector-work';
 import type { BufferEndpoints } from '../retrieval/types';
 import { MAX_PULSES_PER_REQUEST } from '../schemas/retrieve-request';
 
@@ -49,6 +50,12 @@ export interface BrokerConfig {
   /** Retrievers report progress at most this often (ms). */
   progressIntervalMs: number;
   /**
+   * How detectors are split into work items, and the most a run may ask for
+   * (lib/core/detector-work.ts): SFDAQ_DETECTOR_ITEM_BYTES (8 GiB),
+   * SFDAQ_DETECTOR_MAX_ITEMS (500), SFDAQ_MAX_DETECTOR_BYTES (default: items x item bytes).
+   */
+  detectorWork: DetectorWorkConfig;
+  /**
    * Checks at the door: names against the buffers' catalogues (each answers
    * within `nameBudgetMs` or the request goes on unchecked, noted in the run
    * log; lists cached `nameCacheSeconds`), ranges against what the buffers
@@ -92,7 +99,7 @@ const text = { type: 'string', minLength: 1 } as const;
 /** The numbers and names a broker needs; NaN and Infinity are refused (strictNumbers). */
 const configSchema = {
   type: 'object',
-  required: ['dataRoot', 'runTable', 'bucket', 'stateMachineArn', 'aws', 'maxBodyBytes', 'idempotency', 'buffers', 'delays', 'recovery', 'progressIntervalMs'],
+  required: ['dataRoot', 'runTable', 'bucket', 'stateMachineArn', 'aws', 'maxBodyBytes', 'idempotency', 'buffers', 'delays', 'recovery', 'progressIntervalMs', 'detectorWork'],
   properties: {
     dataRoot: text,
     runTable: text,
@@ -128,6 +135,11 @@ const configSchema = {
     delays: { type: 'object', required: ['dataSeconds', 'detectorSeconds'], properties: { dataSeconds: count, detectorSeconds: count } },
     recovery: { type: 'object', required: ['graceSeconds'], properties: { graceSeconds: count } },
     progressIntervalMs: positive,
+    detectorWork: {
+      type: 'object',
+      required: ['itemBytes', 'maxItems', 'maxBytes'],
+      properties: { itemBytes: { type: 'number', minimum: 1_048_576 }, maxItems: { type: 'integer', minimum: 1, maximum: 2_000 }, maxBytes: positive },
+    },
     door: {
       type: 'object',
       required: ['checkNames', 'nameBudgetMs', 'nameCacheSeconds', 'archiverMgmtUrl', 'retentionSeconds', 'horizonPulses'],
@@ -159,6 +171,9 @@ const SOURCE_OF: Record<string, string> = {
   '/delays/detectorSeconds': 'SFDAQ_DETECTOR_DELAY_SECONDS',
   '/recovery/graceSeconds': 'SFDAQ_RECOVERY_GRACE_SECONDS',
   '/progressIntervalMs': 'SFDAQ_PROGRESS_INTERVAL_MS',
+  '/detectorWork/itemBytes': 'SFDAQ_DETECTOR_ITEM_BYTES',
+  '/detectorWork/maxItems': 'SFDAQ_DETECTOR_MAX_ITEMS',
+  '/detectorWork/maxBytes': 'SFDAQ_MAX_DETECTOR_BYTES',
   '/door/nameBudgetMs': 'SFDAQ_NAME_CHECK_BUDGET_MS',
   '/door/nameCacheSeconds': 'SFDAQ_NAME_CACHE_SECONDS',
   '/door/retentionSeconds/data': 'SFDAQ_DATA_BUFFER_RETENTION_SECONDS',
@@ -282,6 +297,7 @@ function configFromEnv(env: NodeJS.ProcessEnv, facility: FacilityConfig): Broker
     delays: { dataSeconds: num(env, 'SFDAQ_DATA_DELAY_SECONDS', 60), detectorSeconds: num(env, 'SFDAQ_DETECTOR_DELAY_SECONDS', 10) },
     recovery: { graceSeconds: num(env, 'SFDAQ_RECOVERY_GRACE_SECONDS', 120) },
     progressIntervalMs: num(env, 'SFDAQ_PROGRESS_INTERVAL_MS', 1_000),
+    detectorWork: detectorWorkFromEnv(env),
     door: {
       checkNames: env.SFDAQ_NAME_CHECK !== 'off',
       nameBudgetMs: num(env, 'SFDAQ_NAME_CHECK_BUDGET_MS', 300),
@@ -301,6 +317,12 @@ function configFromEnv(env: NodeJS.ProcessEnv, facility: FacilityConfig): Broker
       defaultPvList: defaultPvListOf(env.SFDAQ_DEFAULT_PV_LIST),
     },
   };
+}
+
+function detectorWorkFromEnv(env: NodeJS.ProcessEnv): DetectorWorkConfig {
+  const itemBytes = num(env, 'SFDAQ_DETECTOR_ITEM_BYTES', DEFAULT_DETECTOR_WORK.itemBytes);
+  const maxItems = num(env, 'SFDAQ_DETECTOR_MAX_ITEMS', DEFAULT_DETECTOR_WORK.maxItems);
+  return { itemBytes, maxItems, maxBytes: num(env, 'SFDAQ_MAX_DETECTOR_BYTES', itemBytes * maxItems) };
 }
 
 /**

@@ -15,6 +15,7 @@
  * (or not increasing) as a jump. This catches lost or repeated triggers at
  * any rate without guessing how the detector was timed.
  */
+import { checkConvertedFrames } from './converted';
 import { toNumbers, type ExpectedPulses } from './expected';
 import { absentChannel, pulseFields, pulseProblems } from './pulse-channel';
 import { scanPulseIds } from './pulse-scan';
@@ -26,6 +27,12 @@ const FIELDS = ['pulse_id', 'frame_index', 'is_good_frame', 'daq_rec'] as const;
  * @example checkDetectorFrames({ name: 'JF01T03V01', pulseIds, frameIndex, isGoodFrame, daqRec }, 1000, 1009, expectedPulses(1000, 1009, 1)).bad_frames
  */
 export function checkDetectorFrames(data: DetectorData, start: number, stop: number, expected: ExpectedPulses): DetectorCheck {
+  const check = data.converted ? checkConvertedFrames(data.converted, start, stop, expected) : checkRawFrames(data, start, stop, expected);
+  if (data.fileProblems?.length) check.problems.push(...data.fileProblems);
+  return check;
+}
+
+function checkRawFrames(data: DetectorData, start: number, stop: number, expected: ExpectedPulses): DetectorCheck {
   const arrays: Record<(typeof FIELDS)[number], IntArray | undefined> = {
     pulse_id: data.pulseIds, frame_index: data.frameIndex, is_good_frame: data.isGoodFrame, daq_rec: data.daqRec,
   };
@@ -53,6 +60,7 @@ export function checkDetectorFrames(data: DetectorData, start: number, stop: num
   if (pulseIds.length !== expected.count) {
     problems.push(`${pulseIds.length} frames, expected ${expected.count}`);
   }
+  if (data.dataRows !== undefined && data.dataRows !== pulseIds.length) problems.push(`data has ${data.dataRows} frames, pulse_id ${pulseIds.length}`);
 
   const good = goodRows(arrays.is_good_frame, pulseIds.length);
   const badFrames = pulseIds.length - good.length;

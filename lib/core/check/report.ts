@@ -37,6 +37,7 @@ function pulseLine(c: PulseChannelCheck): string {
 }
 
 function detectorLine(c: DetectorCheck): string {
+  if (c.lengths.frame_index === null && c.notes !== undefined) return `${c.rows} frames kept ${span(c.first, c.last)} (converted)${c.notes.length > 0 ? `; ${c.notes.join('; ')}` : ''}`;
   return `${c.rows} frames ${span(c.first, c.last)}, ${c.bad_frames} bad, frame_index ${c.frame_index_per_pulse ?? '?'} per pulse`;
 }
 

@@ -32,6 +32,12 @@ export interface DetectorData {
   frameIndex?: IntArray;
   isGoodFrame?: IntArray;
   daqRec?: IntArray;
+  /** Rows of `data` (undefined: not looked at). */
+  dataRows?: number;
+  /** A converted file (its image groups) instead of the raw layout (lib/core/check/converted.ts). */
+  converted?: import('./converted').ConvertedData;
+  /** What reading the whole file found wrong (a part of an assembled file missing or disagreeing). */
+  fileProblems?: string[];
 }
 
 export type Verdict = 'ok' | 'problems';
@@ -81,6 +87,8 @@ export interface DetectorCheck extends PulseChannelCheck {
   frame_index_jumps: number;
   /** The run's usual pace: frame_index steps per pulse id step (1 = a 100 Hz frame counter), null if not measurable. */
   frame_index_per_pulse: number | null;
+  /** Findings that are no problem (a converted file's frames not kept). */
+  notes?: string[];
 }
 
 /** A PV (values archived on change): no counts, only order and a value at the run's start. */

@@ -8,7 +8,7 @@ import { DEFAULT_CLOCK, FacilityClock } from '../../../lib/core/clock';
 import type { DetectorOptions } from '../../../lib/core/run-request';
 import { checkRun } from '../../../lib/retrieval/check-files';
 import type { SourceCheck } from '../../../lib/core/check';
-import { blockSlotsFor, retrieveDetector, type DetectorRetrieverOptions } from '../../../lib/retrieval/detector-retriever';
+import { retrieveDetector, type DetectorRetrieverOptions } from '../../../lib/retrieval/detector-retriever';
 import { RunLog } from '../../../lib/retrieval/run-log';
 import type { BufferEndpoints, RetrieverInput } from '../../../lib/retrieval/types';
 import { DetectorBufferSimulator, expectedFrameHeader, fillModulePixels, type DetectorFaultPlan } from '../../../local/simulators/detector';
@@ -125,8 +125,7 @@ describe('retrieveDetector', () => {
     expect(log).toMatch(/modules enabled M00,M01,M02/);
     expect(log).toMatch(/wrote 21 frames to .*: 21 good, 0 bad/);
     expect(log).toMatch(/ {2}M02: 21 good, 0 bad packets, 0 missing, 0 stale/);
-    expect(log).toMatch(/MB of pixels in .* s \(\d+ MB\/s\)/);
-    expect(log).toMatch(/read blocks of 20 slots/);
+    expect(log).toMatch(/MB of pixels in .* s of part time \(\d+ MB\/s a part\)/);
     // and the consistency check agrees
     const [checked] = await checkRun(input, [result], dataRoot);
     expect(checked).toMatchObject({ state: 'done', check: { verdict: 'ok', channels: { [DET]: { rows: 21, frame_index_per_pulse: 1 } } } });
@@ -211,7 +210,7 @@ describe('retrieveDetector', () => {
     expect(result).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^range expired from the detector buffer/) });
     expect(result.counts).toBeUndefined();
     expect(existsSync(input.files[DET]!)).toBe(false);
-    expect(logOf(dataRoot, input)).toMatch(/failed: range expired from the detector buffer/);
+    expect(logOf(dataRoot, input)).toMatch(/failed: part 0 of 1 \(frames 0..10, pulse ids 1000..1010\) failed after 1 attempt: range expired from the detector buffer/);
   });
 
   test('not yet written: polls until the deadline, then fails naming the modules behind', async () => {
@@ -237,10 +236,5 @@ describe('retrieveDetector', () => {
     expect(none.reason).toMatch(/no pulse id to retrieve: none of the requested pulses \(1001..1009\) is divisible by rate_multiplicator 10/);
     const badModule = await retrieveDetector(inputFor(dataRoot, 1000, 1010, 1, { disabled_modules: [3] }), endpoints, dataRoot);
     expect(badModule.reason).toMatch(/has modules 0..2; cannot disable module 3/);
-  });
-
-  test('block size keeps every module block within the budget', () => {
-    const budget = 64 << 20;
-    expect([1, 4, 6, 7, 16, 32, 100].map((m) => blockSlotsFor(m, budget))).toEqual([50, 10, 10, 8, 2, 1, 1]);
   });
 });

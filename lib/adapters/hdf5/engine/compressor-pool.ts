@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { WASM_URL } from './module';
+import { engineFileUrl, WASM_URL } from './module';
 
 export interface CompressorPoolOptions {
   /** Worker threads; default: the number of cores. */
@@ -39,7 +39,7 @@ export class CompressorPool {
   /** Starts the workers and waits until each has loaded the wasm. */
   static async create({ threads = availableParallelism() }: CompressorPoolOptions = {}): Promise<CompressorPool> {
     const wasmBinary = readFileSync(WASM_URL);
-    const url = new URL('./compressor-worker.mjs', import.meta.url);
+    const url = engineFileUrl('compressor-worker.mjs');
     const started = await Promise.all(
       Array.from({ length: Math.max(1, threads) }, () => {
         const worker = new Worker(url, { workerData: { wasmBinary } });

@@ -2,14 +2,39 @@
  * Loading the WebAssembly libhdf5 (hdf5-engine.wasm beside this file, built by
  * native/hdf5-wasm/build.sh) and the small memory helpers every call uses.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import createHdf5Engine, { type Hdf5EngineModule } from './hdf5-engine.mjs';
 
 export type { Hdf5EngineModule };
 
+/** Where the engine's files sit in the project, and so in a deployment package (serverless.yml `package.patterns`). */
+export const ENGINE_DIR = 'lib/adapters/hdf5/engine';
+
+/**
+ * One of the engine's own files (`hdf5-engine.wasm`, `hdf5-engine.mjs`,
+ * `compressor-worker.mjs`): beside this module in the source tree; in a
+ * bundle (which inlines this module but not those files) at ENGINE_DIR below
+ * the nearest folder up from the bundle that has it, i.e. the package root
+ * where `package.patterns` put them (Lambda's /var/task, the local bundle
+ * directory, a benchmark bundle inside the project).
+ *
+ * @example engineFileUrl('hdf5-engine.wasm').pathname // '/var/task/lib/adapters/hdf5/engine/hdf5-engine.wasm' in a Lambda
+ */
+export function engineFileUrl(name: string, from: string = import.meta.url): URL {
+  const beside = new URL(`./${name}`, from);
+  if (existsSync(beside)) return beside;
+  for (let dir = dirname(fileURLToPath(from)); ; dir = dirname(dir)) {
+    const candidate = join(dir, ENGINE_DIR, name);
+    if (existsSync(candidate)) return pathToFileURL(candidate);
+    if (dirname(dir) === dir) return beside; // not found: the error names the first place looked at
+  }
+}
+
 /** Where the built artefact lives (the worker threads load the same files). */
-export const WASM_URL = new URL('./hdf5-engine.wasm', import.meta.url);
-export const MODULE_URL = new URL('./hdf5-engine.mjs', import.meta.url);
+export const WASM_URL = engineFileUrl('hdf5-engine.wasm');
+export const MODULE_URL = engineFileUrl('hdf5-engine.mjs');
 
 /** Instantiates a fresh module: one HDF5 library instance, its own memory. */
 export async function instantiate(wasmBinary: Uint8Array = readFileSync(WASM_URL)): Promise<Hdf5EngineModule> {
