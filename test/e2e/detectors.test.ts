@@ -87,7 +87,7 @@ describe('detector options at accept, over HTTP', () => {
 
     const quirk = await stack.post('/retrieve_from_buffers', { pgroup: 'p12345', ...recentRange(), detectors: { [DET]: { compression: true } } });
     const status = (await stack.get(`/runs/p12345/${quirk.json.run_number}`)).json.run as { notes?: string[] };
-    expect(status.notes).toContain(`${DET}: compression alone converts nothing (as at the facility): the raw file is kept as it is, uncompressed and uncut`);
+    expect(status.notes).toContain(`${DET}: compression alone converts nothing (as at the facility): the raw file is kept whole, its frames bitshuffle+LZ4 compressed`);
   });
 
   test('a conversion without a pedestal at or before the run is refused with how to take one; with the pedestal back it is accepted', async () => {

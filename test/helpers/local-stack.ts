@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SMALL_DEMO_FACILITY } from '../../local/demo-facility';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 export interface TestStack extends LocalStack {
@@ -25,6 +26,8 @@ export async function startTestStack(options: LocalStackOptions = {}, dirs?: { r
     asyncRetryDelaysMs: [50, 100],
     // Gain and pedestal files only where a test converts or takes pedestals (they pass calibration: true).
     calibration: false,
+    // The demo's small detectors only, unless a test asks for more.
+    facility: SMALL_DEMO_FACILITY,
     ...options,
     env: { SFDAQ_LOG_LEVEL: 'silent', ...options.env },
   });

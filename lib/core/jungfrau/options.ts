@@ -8,7 +8,8 @@
  *   compression, disabled_modules, roi, save_ppicker_events_only or
  *   selected_pulse_ids is set, but a converted file is exported only for
  *   adc_to_energy, disabled_modules, save_ppicker_events_only or
- *   selected_pulse_ids: roi or compression alone leave the raw file only.
+ *   selected_pulse_ids: roi or compression alone leave the raw file only
+ *   (compression still compresses its frames, as this broker always did).
  * - remove_raw_files removes the raw file only after an export, and never
  *   when no frame is left (decided at run time: `keepRawFile` is the plan).
  * - Without adc_to_energy: no conversion, no mask, no gap pixels, no
@@ -264,7 +265,8 @@ export function resolveDetectorOptions(
   const keepRawFile = !(convert && removeRawFiles);
   if (!convert && rawFileApart) {
     const alone = [compression ? 'compression' : '', rois.length > 0 ? 'roi' : ''].filter(Boolean).join(' and ');
-    notes.push(`${alone} alone ${alone.includes(' and ') ? 'convert' : 'converts'} nothing (as at the facility): the raw file is kept as it is, uncompressed and uncut`);
+    // The raw frames are still written bitshuffle+LZ4 compressed when asked (the broker always did); nothing is cut out.
+    notes.push(`${alone} alone ${alone.includes(' and ') ? 'convert' : 'converts'} nothing (as at the facility): the raw file is kept whole${compression ? ', its frames bitshuffle+LZ4 compressed' : ''}${rois.length > 0 ? ', no ROI cut out' : ''}`);
   }
   if (!convert && removeRawFiles) notes.push('remove_raw_files: no effect, nothing is converted so the raw file is the only file');
   if (crystfelListsLaser && !rawFileApart) notes.push('crystfel_lists_laser: no effect, the lists are made only with a converted file');

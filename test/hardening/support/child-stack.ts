@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { SMALL_DEMO_FACILITY } from '../../../local/demo-facility';
 
 export interface ChildStack {
   child: ChildProcess;
@@ -19,6 +22,12 @@ const PROJECT = new URL('../../..', import.meta.url).pathname;
  */
 export async function startChildStack(root: string, env: Record<string, string> = {}, options: { preload?: string[]; timeoutMs?: number } = {}): Promise<ChildStack> {
   const timeoutMs = options.timeoutMs ?? 60_000;
+  // The demo facility without its big detectors (npm start keeps an existing facility.json).
+  const facilityFile = join(env.SFDAQ_STATE_DIR ?? join(root, 'state'), 'facility.json');
+  if (!existsSync(facilityFile)) {
+    await mkdir(dirname(facilityFile), { recursive: true });
+    await writeFile(facilityFile, JSON.stringify(SMALL_DEMO_FACILITY, null, 2) + '\n');
+  }
   const preload = (options.preload ?? []).flatMap((file) => ['--import', file]);
   const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', ...preload, 'local/start.ts'], {
     cwd: PROJECT,

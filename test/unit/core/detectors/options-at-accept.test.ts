@@ -77,7 +77,7 @@ describe('accepted options', () => {
   test('roi or compression alone leave the raw file as it is (the facility quirk), said in the notes', async () => {
     const { resolved, notes } = await accept({ compression: true, roi: { signal: [0, 10, 0, 10] } });
     expect([resolved[DET]!.convert, resolved[DET]!.rawFileApart, resolved[DET]!.keepRawFile]).toEqual([false, true, true]);
-    expect(notes).toEqual([`${DET}: compression and roi alone convert nothing (as at the facility): the raw file is kept as it is, uncompressed and uncut`]);
+    expect(notes).toEqual([`${DET}: compression and roi alone convert nothing (as at the facility): the raw file is kept whole, its frames bitshuffle+LZ4 compressed, no ROI cut out`]);
   });
 
   test('conversion options without adc_to_energy have no effect, noted', async () => {

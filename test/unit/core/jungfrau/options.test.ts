@@ -135,7 +135,7 @@ describe('how options combine (sf_daq_broker)', () => {
   test('the quirk: roi or compression alone leave the raw file, and say so', () => {
     const roi = resolve({ roi: { s: [0, 10, 0, 10] } });
     expect(roi.outputs).toEqual([]);
-    expect(roi.notes).toContainEqual(expect.stringMatching(/^roi alone converts nothing \(as at the facility\): the raw file is kept as it is/));
+    expect(roi.notes).toContainEqual(expect.stringMatching(/^roi alone converts nothing \(as at the facility\): the raw file is kept whole, no ROI cut out$/));
     expect(resolve({ compression: true, roi: [0, 10, 0, 10] }).notes).toContainEqual(expect.stringMatching(/^compression and roi alone convert nothing/));
     expect(resolve({ remove_raw_files: true }).notes).toContainEqual(expect.stringMatching(/remove_raw_files: no effect/));
   });
