@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds lib/adapters/hdf5/engine/hdf5-engine.{mjs,wasm}: libhdf5 1.10.8 (Debian) + zlib + LZ4 + the
+# Builds lib/adapters/hdf5/engine/wasm/hdf5-engine.{mjs,wasm}: libhdf5 1.10.8 (Debian) + zlib + LZ4 + the
 # bitshuffle filter (32008), compiled to WebAssembly with Debian's emscripten 3.1.6, plus our C shim.
 #
 #   native/hdf5-wasm/build.sh              everything, from a clean machine (root: installs pinned apt packages)
@@ -11,7 +11,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-OUT="$REPO/lib/adapters/hdf5/engine"
+OUT="$REPO/lib/adapters/hdf5/engine/wasm"
 WORK="${HDF5_WASM_WORK:-/tmp/sfdaq-hdf5-wasm}"   # fixed path: part of what makes the build reproducible
 JOBS="${JOBS:-$(nproc)}"
 LINK_ONLY=0 LIBS_ONLY=0

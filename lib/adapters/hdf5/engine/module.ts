@@ -1,18 +1,20 @@
 /**
- * Loading the WebAssembly libhdf5 (hdf5-engine.wasm beside this file, built by
+ * Loading the WebAssembly libhdf5 (the package `sfdaq-hdf5-engine` in ./wasm, built by
  * native/hdf5-wasm/build.sh) and the small memory helpers every call uses.
+ *
+ * The .wasm, the emscripten module and the worker scripts are files that must stay files: they live in
+ * an npm package (a `file:` dependency, external to every bundle: serverless.yml custom.esbuild.external)
+ * that finds them beside itself wherever it is installed. This wrapper is bundled like any other code.
  */
-import { readFileSync } from 'node:fs';
-import createHdf5Engine, { type Hdf5EngineModule } from './hdf5-engine.mjs';
+import { createHdf5Engine, wasmBinary as engineWasm, type Hdf5EngineModule } from 'sfdaq-hdf5-engine';
 
 export type { Hdf5EngineModule };
 
 /** Where the built artefact lives (the worker threads load the same files). */
-export const WASM_URL = new URL('./hdf5-engine.wasm', import.meta.url);
-export const MODULE_URL = new URL('./hdf5-engine.mjs', import.meta.url);
+export { WASM_URL, MODULE_URL, COMPRESSOR_WORKER_URL, CHUNK_WORKER_URL } from 'sfdaq-hdf5-engine';
 
 /** Instantiates a fresh module: one HDF5 library instance, its own memory. */
-export async function instantiate(wasmBinary: Uint8Array = readFileSync(WASM_URL)): Promise<Hdf5EngineModule> {
+export async function instantiate(wasmBinary: Uint8Array = engineWasm()): Promise<Hdf5EngineModule> {
   const mod = await createHdf5Engine({
     wasmBinary,
     print: (text) => process.stdout.write(`[hdf5-engine] ${text}\n`),
