@@ -22,7 +22,7 @@ import { bitshuffleLz4Compress, bitshuffleLz4Decompress } from './bitshuffle';
 import { allocTyped, dtypeCode, dtypeOfCode, dtypeSize, isStringDtype, type Dtype, type TypedArray } from './dtypes';
 import { instantiate, withBlocks, withBytes, withDoubles, withStrings, type Hdf5EngineModule } from './module';
 
-export type { Dtype, NumericDtype, TypedArray } from './dtypes';
+export type { Dtype, FixedStringDtype, NumericDtype, TypedArray } from './dtypes';
 export { CompressorPool, type CompressorPoolOptions } from './compressor-pool';
 export { BSHUF_FILTER_ID, parseBitshuffleHeader } from './bitshuffle';
 

@@ -6,12 +6,21 @@
  * an npm package (a `file:` dependency, external to every bundle: serverless.yml custom.esbuild.external)
  * that finds them beside itself wherever it is installed. This wrapper is bundled like any other code.
  */
-import { createHdf5Engine, wasmBinary as engineWasm, type Hdf5EngineModule } from 'sfdaq-hdf5-engine';
+import { createHdf5Engine, WASM_URL, wasmBinary as engineWasm, type Hdf5EngineModule } from 'sfdaq-hdf5-engine';
 
 export type { Hdf5EngineModule };
 
 /** Where the built artefact lives (the worker threads load the same files). */
 export { WASM_URL, MODULE_URL, COMPRESSOR_WORKER_URL, CHUNK_WORKER_URL } from 'sfdaq-hdf5-engine';
+
+/**
+ * One of the engine's own files (`hdf5-engine.wasm`, `compressor-worker.mjs`, ...): in the package's folder.
+ *
+ * @example engineFileUrl('hdf5-engine.wasm').pathname // '/var/task/node_modules/sfdaq-hdf5-engine/hdf5-engine.wasm' in a Lambda
+ */
+export function engineFileUrl(name: string): URL {
+  return new URL(`./${name}`, WASM_URL);
+}
 
 /** Instantiates a fresh module: one HDF5 library instance, its own memory. */
 export async function instantiate(wasmBinary: Uint8Array = engineWasm()): Promise<Hdf5EngineModule> {
