@@ -24,7 +24,7 @@ import { instantiate, withBlocks, withBytes, withDoubles, withStrings, type Hdf5
 
 export type { Dtype, FixedStringDtype, NumericDtype, TypedArray } from './dtypes';
 export { CompressorPool, type CompressorPoolOptions } from './compressor-pool';
-export { BSHUF_FILTER_ID, parseBitshuffleHeader } from './bitshuffle';
+export { BSHUF_FILTER_ID, checkBitshuffleChunk, parseBitshuffleHeader } from './bitshuffle';
 
 /** An HDF5 call failed; the message carries HDF5's error stack, innermost cause first. */
 export class H5EngineError extends Error {
@@ -174,7 +174,7 @@ export class H5Engine {
 }
 
 /** A file or group: where groups, datasets and attributes live. */
-abstract class H5Location {
+export abstract class H5Location {
   constructor(readonly engine: H5Engine, protected handle: number, readonly name: string) {}
 
   protected get mod(): Hdf5EngineModule {

@@ -1,0 +1,202 @@
+/**
+ * From a full chunk of rows to the file: stored as it is (no filter), or shuffled and deflated (the
+ * dataset's pipeline is shuffle + deflate) on this thread for small amounts and on the ChunkCompressor's
+ * worker threads beyond, then written with H5Dwrite_chunk, grouped per dataset so that each grows once
+ * per group. Synchronous like the writers that use it; memory bounded by `maxInFlightBytes`.
+ */
+import { shuffleDeflate } from 'sfdaq-hdf5-engine/chunk-codec';
+import { ChunkCompressor, type ChunkTask } from './chunk-compressor';
+import type { GrowingDataset } from './growing-dataset';
+
+export interface ChunkPipelineOptions {
+  /** gzip level of the datasets' deflate filter; null: the datasets have no filter, chunks are stored raw. */
+  deflateLevel: number | null;
+  /** Chunk bytes compressed on this thread before the worker threads are used (default 8 MiB): small files never start them. */
+  inlineBytes?: number;
+  /** Most chunk bytes with the workers at once (default 32 MiB). */
+  maxInFlightBytes?: number;
+  /** The worker pool (default: the process's). */
+  compressor?: () => ChunkCompressor;
+}
+
+interface PendingWrite {
+  target: GrowingDataset;
+  firstRow: number;
+  /** Rows of data in the chunk (the rest is padding): the extent it needs is firstRow + rows. */
+  rows: number;
+  stored: Uint8Array;
+  /** A chunk buffer to give back for reuse once written. */
+  recycle?: ArrayBuffer;
+}
+
+/** Chunks gathered before writing them: dataset extents grow once per group. */
+const WRITE_GROUP = 256;
+/** Jobs sent to the workers hold about this many chunk bytes (fewer messages). */
+const JOB_BYTES = 1 << 20;
+/** Recycled chunk buffers kept for reuse, at most. */
+const FREE_BYTES = 64 << 20;
+
+/**
+ * @example
+ *   const pipeline = new ChunkPipeline({ deflateLevel: 1 });
+ *   buffer = pipeline.submit(ids, 0, 8192, buffer, 8);   // fill the returned buffer with the next chunk
+ *   pipeline.finish();                                    // everything written
+ */
+export class ChunkPipeline {
+  readonly deflateLevel: number | null;
+  private readonly inlineBytes: number;
+  private readonly maxInFlight: number;
+  private readonly compressor: () => ChunkCompressor;
+  private pool: ChunkCompressor | undefined;
+  private inlineDone = 0;
+  private scratch = new Uint8Array(0);
+  private writes: PendingWrite[] = [];
+  private job: ChunkTask[] = [];
+  private jobBytes = 0;
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  private freeBytes = 0;
+  private failure: Error | undefined;
+  /** Results still coming back for an abandoned pipeline are dropped (its file is closed). */
+  private abandoned = false;
+  private readonly constants = new Map<string, Uint8Array>();
+  /** Stored bytes written so far (for logs and benchmarks). */
+  storedBytes = 0;
+
+  constructor(options: ChunkPipelineOptions) {
+    this.deflateLevel = options.deflateLevel;
+    this.inlineBytes = options.inlineBytes ?? 8 << 20;
+    this.maxInFlight = options.maxInFlightBytes ?? 32 << 20;
+    this.compressor = options.compressor ?? (() => ChunkCompressor.shared());
+  }
+
+  /** An empty chunk buffer of `bytes` (recycled or new; contents undefined). */
+  buffer(bytes: number): Uint8Array {
+    const list = this.free.get(bytes);
+    const ab = list?.pop();
+    if (ab) {
+      this.freeBytes -= bytes;
+      return new Uint8Array(ab);
+    }
+    return new Uint8Array(bytes);
+  }
+
+  /** Gives a chunk buffer back (e.g. a column that is done). */
+  recycle(buffer: ArrayBuffer): void {
+    if (this.freeBytes + buffer.byteLength > FREE_BYTES) return;
+    let list = this.free.get(buffer.byteLength);
+    if (!list) this.free.set(buffer.byteLength, (list = []));
+    list.push(buffer);
+    this.freeBytes += buffer.byteLength;
+  }
+
+  /**
+   * Takes one whole chunk (`chunk` is the whole buffer, padded past `rows`) for the rows starting at
+   * `firstRow`; returns the buffer to fill with the next chunk (the same one, or another: after this
+   * call `chunk` belongs to the pipeline).
+   */
+  submit(target: GrowingDataset, firstRow: number, rows: number, chunk: Uint8Array, elementSize: number): Uint8Array {
+    this.rethrow();
+    const level = this.deflateLevel;
+    if (level === null) {
+      this.queueWrite({ target, firstRow, rows, stored: chunk, recycle: chunk.buffer as ArrayBuffer });
+      return this.buffer(chunk.byteLength);
+    }
+    if (!this.pool && this.inlineDone + chunk.byteLength <= this.inlineBytes) {
+      this.inlineDone += chunk.byteLength;
+      if (this.scratch.length < chunk.byteLength) this.scratch = new Uint8Array(chunk.byteLength);
+      this.queueWrite({ target, firstRow, rows, stored: shuffleDeflate(chunk, elementSize, level, this.scratch) });
+      return chunk;
+    }
+    this.pool ??= this.compressor();
+    this.job.push({
+      buffer: chunk.buffer as ArrayBuffer,
+      length: chunk.byteLength,
+      elementSize,
+      done: (stored, buffer) => {
+        if (this.abandoned) return;
+        // Called from whichever pipeline drains the shared pool: an error stays this pipeline's.
+        try {
+          this.queueWrite({ target, firstRow, rows, stored });
+          this.recycle(buffer);
+        } catch (error) {
+          this.failure ??= error as Error;
+        }
+      },
+    });
+    this.jobBytes += chunk.byteLength;
+    if (this.jobBytes >= JOB_BYTES) this.postJob();
+    this.pool.drain(this.pool.inFlightBytes > this.maxInFlight ? { untilBytes: this.maxInFlight / 2 } : {});
+    return this.buffer(chunk.byteLength);
+  }
+
+  /**
+   * The stored form of a chunk whose every byte is `value` (e.g. is_data_present's 1s), made once per
+   * size: such a chunk costs a write, never a compression.
+   */
+  constantChunk(value: number, bytes: number, elementSize: number): Uint8Array {
+    const key = `${value}/${bytes}/${elementSize}`;
+    let stored = this.constants.get(key);
+    if (!stored) {
+      const raw = new Uint8Array(bytes).fill(value);
+      stored = this.deflateLevel === null ? raw : Uint8Array.from(shuffleDeflate(raw, elementSize, this.deflateLevel, new Uint8Array(bytes)));
+      this.constants.set(key, stored);
+    }
+    return stored;
+  }
+
+  /** Queues an already stored chunk (as constantChunk gives). */
+  submitStored(target: GrowingDataset, firstRow: number, rows: number, stored: Uint8Array): void {
+    this.rethrow();
+    this.queueWrite({ target, firstRow, rows, stored });
+  }
+
+  /** Everything submitted is compressed and written; datasets have their final extents. */
+  finish(): void {
+    this.rethrow();
+    this.postJob();
+    this.pool?.drain({ untilBytes: 0 });
+    this.rethrow();
+    this.flushWrites();
+  }
+
+  /** Stop writing: pending and returning chunks are dropped (the file is being thrown away). */
+  abandon(): void {
+    this.abandoned = true;
+    this.writes = [];
+    this.job = [];
+    this.jobBytes = 0;
+  }
+
+  private postJob(): void {
+    if (this.job.length === 0 || !this.pool) return;
+    const tasks = this.job;
+    this.job = [];
+    this.jobBytes = 0;
+    this.pool.post(this.deflateLevel ?? 0, tasks, (error) => {
+      if (!this.abandoned) this.failure ??= error;
+    });
+  }
+
+  private queueWrite(write: PendingWrite): void {
+    this.writes.push(write);
+    if (this.writes.length >= WRITE_GROUP) this.flushWrites();
+  }
+
+  private flushWrites(): void {
+    const writes = this.writes;
+    if (writes.length === 0) return;
+    this.writes = [];
+    const need = new Map<GrowingDataset, number>();
+    for (const w of writes) need.set(w.target, Math.max(need.get(w.target) ?? 0, w.firstRow + w.rows));
+    for (const [target, rows] of need) target.grow(rows);
+    for (const w of writes) {
+      w.target.writeChunk(w.firstRow, w.stored);
+      this.storedBytes += w.stored.byteLength;
+      if (w.recycle) this.recycle(w.recycle);
+    }
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure;
+  }
+}
