@@ -108,9 +108,10 @@ export class ChunkPipeline {
       return chunk;
     }
     this.pool ??= this.compressor();
+    const bytes = chunk.byteLength; // posting the job detaches `chunk`
     this.job.push({
       buffer: chunk.buffer as ArrayBuffer,
-      length: chunk.byteLength,
+      length: bytes,
       elementSize,
       done: (stored, buffer) => {
         if (this.abandoned) return;
@@ -123,10 +124,10 @@ export class ChunkPipeline {
         }
       },
     });
-    this.jobBytes += chunk.byteLength;
+    this.jobBytes += bytes;
     if (this.jobBytes >= JOB_BYTES) this.postJob();
     this.pool.drain(this.pool.inFlightBytes > this.maxInFlight ? { untilBytes: this.maxInFlight / 2 } : {});
-    return this.buffer(chunk.byteLength);
+    return this.buffer(bytes);
   }
 
   /**
