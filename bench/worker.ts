@@ -25,6 +25,8 @@ import type { BufferEndpoints, RetrieverInput } from '../lib/retrieval/types';
 // per dynamic import), so the client-only and plain-write processes never load
 // h5wasm: their RSS is their own.
 const loadH5 = async () => (await import('../lib/adapters/hdf5')).loadH5();
+/** The WebAssembly HDF5 engine of the BS and camera writers (its own wasm, not h5wasm). */
+const loadEngine = async () => (await import('../lib/adapters/hdf5/engine')).H5Engine.load();
 
 export type WorkerJob =
   /** fs.writeSync of `bytes` in `chunkBytes` pieces from one buffer, optionally fsync at the end (the physical limit). */
@@ -33,7 +35,7 @@ export type WorkerJob =
   | { mode: 'detector'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string }
   /** retrieveFromDataApi (BSREAD or CAMERAS) of one run. */
   | { mode: 'data-api'; kind: 'data' | 'image'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string }
-  /** The Data API client alone: every event decoded (images decompressed, a pixel read), nothing written. */
+  /** The Data API client alone: every event's batch taken as the retriever takes it (values as received, not decompressed), nothing written. */
   | { mode: 'client'; kind: 'data' | 'image'; url: string; mapUrl: string; channels: string[]; start: number; stop: number }
   /** The query's HTTP body drained as bytes, nothing decoded: what the simulator and the socket can deliver. */
   | { mode: 'raw'; kind: 'data' | 'image'; url: string; channels: string[]; start: number; stop: number }
@@ -109,20 +111,20 @@ async function clientOnly(job: Extract<WorkerJob, { mode: 'client' }>): Promise<
     pulseMapBackend: 'sf-databuffer',
   });
   const range = queryRange(job.start, job.stop, 1);
-  const query = client.retrievePulses(job.channels, BigInt(range.start), BigInt(range.stop));
+  // The batches the retriever takes (runs of events as columns); every value's last byte is read, nothing decoded.
+  const query = client.retrievePulseBatches(job.channels, BigInt(range.start), BigInt(range.stop));
   let bytes = 0;
   let events = 0;
   let touch = 0;
   let next = await query.next();
   for (; !next.done; next = await query.next()) {
-    const item = next.value;
-    if (item.kind !== 'event') continue;
-    const value = item.value; // decompresses a compressed value
-    events++;
-    if (typeof value === 'string') bytes += value.length;
-    else {
-      bytes += value.length;
-      touch ^= value[value.length - 1]!;
+    for (const item of next.value.items) {
+      if (item.kind !== 'events') continue;
+      events += item.count;
+      for (let i = 0; i < item.count; i++) {
+        bytes += item.ends[i]! - item.starts[i]!;
+        touch ^= item.bytes[item.ends[i]! - 1]!;
+      }
     }
   }
   return { bytes, events, result: { report: next.value, touch } };
@@ -197,12 +199,13 @@ async function run(job: WorkerJob): Promise<Omit<WorkerOutput, 'vmhwm_mb' | 'vmr
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as WorkerJob;
   let h5InitS = 0;
-  const needsH5 = job.mode === 'detector' || job.mode === 'data-api' || job.mode === 'check' || (job.mode === 'idle' && job.loadH5);
+  const needsH5 = job.mode === 'detector' || job.mode === 'check' || (job.mode === 'idle' && job.loadH5);
   // Loaded before the clock starts (a Lambda's cold start pays it once): the timed part is the retrieval.
   // The check is the exception: its first call loads h5wasm (cold), its repeats are timed warm.
-  if (needsH5 && job.mode !== 'check') {
+  // The Data API retriever writes with the engine: that is what it loads.
+  if ((needsH5 && job.mode !== 'check') || job.mode === 'data-api') {
     const t = performance.now();
-    await loadH5();
+    await (job.mode === 'data-api' ? loadEngine() : loadH5());
     h5InitS = (performance.now() - t) / 1000;
   }
   const cpu0 = process.cpuUsage();

@@ -14,20 +14,21 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { CHUNK_WORKER_URL } from 'sfdaq-hdf5-engine';
 
-/** One chunk handed to the pool: its buffer is transferred (the caller must not touch it afterwards). */
+/** One chunk of a job: `length` bytes at `offset` of the job's buffer. */
 export interface ChunkTask {
-  buffer: ArrayBuffer;
-  /** Bytes of the chunk at the start of `buffer`. */
+  offset: number;
   length: number;
   elementSize: number;
-  /** Called (during a later `drain`) with the stored bytes and the input buffer, handed back for reuse. */
-  done(stored: Uint8Array, buffer: ArrayBuffer): void;
+  /** Called (during a later `drain`) with the stored bytes. */
+  done(stored: Uint8Array): void;
 }
 
 interface Job {
   tasks: ChunkTask[];
   bytes: number;
   fail(error: Error): void;
+  /** Receives the job's input buffer back, for reuse. */
+  returned(buffer: ArrayBuffer): void;
 }
 
 interface Slot {
@@ -40,7 +41,7 @@ interface Result {
   id: number;
   out?: ArrayBuffer;
   ends?: Int32Array;
-  chunks: ArrayBuffer[];
+  input: ArrayBuffer;
   error?: string;
 }
 
@@ -86,18 +87,34 @@ export class ChunkCompressor {
     return this.slots.length;
   }
 
-  /** Sends chunks to the least busy worker as one message. `fail` receives a worker's error for this job. */
-  post(level: number, tasks: ChunkTask[], fail: (error: Error) => void): void {
+  /**
+   * Sends one job to the least busy worker: the chunks lie back to back in `buffer`, which is
+   * transferred (one transfer per job, whatever its number of chunks) and comes back through
+   * `returned`. `fail` receives a worker's error for this job.
+   *
+   * @example
+   *   pool.post(1, jobBuffer, [{ offset: 0, length: 65536, elementSize: 4, done: (stored) => write(stored) }], fail, reuse);
+   */
+  post(level: number, buffer: ArrayBuffer, tasks: ChunkTask[], fail: (error: Error) => void, returned: (buffer: ArrayBuffer) => void): void {
     if (tasks.length === 0) return;
     const id = this.nextId++;
     const bytes = tasks.reduce((n, t) => n + t.length, 0);
     const slot = this.slots.reduce((a, b) => (b.pendingBytes < a.pendingBytes ? b : a));
     slot.pendingBytes += bytes;
     this.inFlightBytes += bytes;
-    this.jobs.set(id, { tasks, bytes, fail });
-    const chunks = tasks.map((t) => t.buffer);
-    slot.port.postMessage({ id, level, chunks, lengths: tasks.map((t) => t.length), elementSizes: tasks.map((t) => t.elementSize) }, chunks);
+    this.jobs.set(id, { tasks, bytes, fail, returned });
     this.slotOf.set(id, slot);
+    slot.port.postMessage(
+      {
+        id,
+        level,
+        input: buffer,
+        offsets: Int32Array.from(tasks, (t) => t.offset),
+        lengths: Int32Array.from(tasks, (t) => t.length),
+        elementSizes: Int32Array.from(tasks, (t) => t.elementSize),
+      },
+      [buffer],
+    );
   }
 
   /**
@@ -135,6 +152,7 @@ export class ChunkCompressor {
     this.slotOf.delete(result.id);
     if (slot) slot.pendingBytes -= job.bytes;
     this.inFlightBytes -= job.bytes;
+    job.returned(result.input);
     if (result.error !== undefined || !result.out || !result.ends) {
       job.fail(new Error(`chunk compression failed: ${result.error ?? 'no result'}`));
       return;
@@ -143,7 +161,7 @@ export class ChunkCompressor {
     let at = 0;
     job.tasks.forEach((task, i) => {
       const end = result.ends![i]!;
-      task.done(out.subarray(at, end), result.chunks[i]!);
+      task.done(out.subarray(at, end));
       at = end;
     });
   }

@@ -31,8 +31,8 @@ interface PendingWrite {
 
 /** Chunks gathered before writing them: dataset extents grow once per group. */
 const WRITE_GROUP = 256;
-/** Jobs sent to the workers hold about this many chunk bytes (fewer messages). */
-const JOB_BYTES = 1 << 20;
+/** Jobs sent to the workers hold about this many chunk bytes (fewer messages); their buffers twice that. */
+const JOB_BYTES = 2 << 20;
 /** Recycled chunk buffers kept for reuse, at most. */
 const FREE_BYTES = 64 << 20;
 
@@ -53,6 +53,9 @@ export class ChunkPipeline {
   private writes: PendingWrite[] = [];
   private job: ChunkTask[] = [];
   private jobBytes = 0;
+  /** The chunks of the job being gathered, back to back. */
+  private jobBuffer: Uint8Array = new Uint8Array(0);
+  private readonly spareJobBuffers: Uint8Array[] = [];
   private readonly free = new Map<number, ArrayBuffer[]>();
   private freeBytes = 0;
   private failure: Error | undefined;
@@ -91,8 +94,8 @@ export class ChunkPipeline {
 
   /**
    * Takes one whole chunk (`chunk` is the whole buffer, padded past `rows`) for the rows starting at
-   * `firstRow`; returns the buffer to fill with the next chunk (the same one, or another: after this
-   * call `chunk` belongs to the pipeline).
+   * `firstRow`; returns the buffer to fill with the next chunk (the same one when compressing; when
+   * storing raw, another: `chunk` then belongs to the pipeline until written).
    */
   submit(target: GrowingDataset, firstRow: number, rows: number, chunk: Uint8Array, elementSize: number): Uint8Array {
     this.rethrow();
@@ -107,18 +110,23 @@ export class ChunkPipeline {
       this.queueWrite({ target, firstRow, rows, stored: shuffleDeflate(chunk, elementSize, level, this.scratch) });
       return chunk;
     }
+    // The chunk is copied into the job's buffer (one transfer per job, not per chunk) and stays the caller's.
     this.pool ??= this.compressor();
-    const bytes = chunk.byteLength; // posting the job detaches `chunk`
+    const bytes = chunk.byteLength;
+    if (this.jobBytes + bytes > this.jobBuffer.length) {
+      this.postJob();
+      if (bytes > this.jobBuffer.length) this.jobBuffer = new Uint8Array(Math.max(bytes, JOB_BYTES));
+    }
+    this.jobBuffer.set(chunk, this.jobBytes);
     this.job.push({
-      buffer: chunk.buffer as ArrayBuffer,
+      offset: this.jobBytes,
       length: bytes,
       elementSize,
-      done: (stored, buffer) => {
+      done: (stored) => {
         if (this.abandoned) return;
         // Called from whichever pipeline drains the shared pool: an error stays this pipeline's.
         try {
           this.queueWrite({ target, firstRow, rows, stored });
-          this.recycle(buffer);
         } catch (error) {
           this.failure ??= error as Error;
         }
@@ -127,7 +135,7 @@ export class ChunkPipeline {
     this.jobBytes += bytes;
     if (this.jobBytes >= JOB_BYTES) this.postJob();
     this.pool.drain(this.pool.inFlightBytes > this.maxInFlight ? { untilBytes: this.maxInFlight / 2 } : {});
-    return this.buffer(bytes);
+    return chunk;
   }
 
   /**
@@ -171,11 +179,21 @@ export class ChunkPipeline {
   private postJob(): void {
     if (this.job.length === 0 || !this.pool) return;
     const tasks = this.job;
+    const buffer = this.jobBuffer.buffer as ArrayBuffer;
     this.job = [];
     this.jobBytes = 0;
-    this.pool.post(this.deflateLevel ?? 0, tasks, (error) => {
-      if (!this.abandoned) this.failure ??= error;
-    });
+    this.jobBuffer = this.spareJobBuffers.pop() ?? new Uint8Array(JOB_BYTES * 2);
+    this.pool.post(
+      this.deflateLevel ?? 0,
+      buffer,
+      tasks,
+      (error) => {
+        if (!this.abandoned) this.failure ??= error;
+      },
+      (returned) => {
+        if (returned.byteLength >= JOB_BYTES * 2 && this.spareJobBuffers.length < 4) this.spareJobBuffers.push(new Uint8Array(returned));
+      },
+    );
   }
 
   private queueWrite(write: PendingWrite): void {
