@@ -26,7 +26,7 @@ import { ArchiverClient } from '../adapters/buffers/archiver/client';
 import { isHistoryExpired } from '../adapters/buffers/archiver/history';
 import { pulseIdForSample } from '../adapters/buffers/archiver/pulse';
 import type { PvHistory, PvValue } from '../adapters/buffers/archiver/types';
-import { BsreadFileWriter, type ChannelSpec, type RowValue } from '../adapters/hdf5';
+import { BsreadFileWriter, type ChannelSpec, type RowValue } from '../adapters/hdf5/bsread-writer';
 import { FacilityClock, formatDataApiDate } from '../core/clock';
 import { BufferProtocolError, BufferUnavailable } from '../core/errors';
 import {

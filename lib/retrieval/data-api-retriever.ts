@@ -24,7 +24,9 @@
 import { performance } from 'node:perf_hooks';
 import { DataApiClient, type ChannelHeader, type DataApiBatch, type EventRun, type QueryReport } from '../adapters/buffers/data-api';
 import { withRetry } from '../adapters/buffers/retry';
-import { BsreadFileWriter, CamerasFileWriter, type ChannelSpec } from '../adapters/hdf5';
+// The writers' own modules, not the hdf5 index: this retriever needs the engine, never h5wasm.
+import { BsreadFileWriter, type ChannelSpec } from '../adapters/hdf5/bsread-writer';
+import { CamerasFileWriter } from '../adapters/hdf5/cameras-writer';
 import { BufferProtocolError, BufferUnavailable } from '../core/errors';
 import { bsreadGeneral } from './general';
 import { writeOutputAtomically } from './output-file';
