@@ -52,8 +52,10 @@ export interface WorkerOutput {
   wall_s: number;
   /** Seconds spent loading h5wasm before the timed part (0 when not loaded). */
   h5_init_s: number;
-  /** CPU seconds (user + system) during the timed part. */
+  /** CPU seconds (user + system, every thread) during the timed part. */
   cpu_s: number;
+  /** CPU seconds of the main (JavaScript) thread alone during the timed part; the rest is worker threads, GC and I/O threads. */
+  main_cpu_s: number;
   /** Peak and final resident set size, MiB. */
   vmhwm_mb: number;
   vmrss_mb: number;
@@ -64,6 +66,16 @@ export interface WorkerOutput {
   events?: number;
   result?: unknown;
   error?: string;
+}
+
+/** CPU seconds of this process's main thread (Linux: /proc/self/task/<pid>/stat, in clock ticks of 10 ms). */
+function mainThreadCpu(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function memory(): { vmhwm_mb: number; vmrss_mb: number } {
@@ -209,6 +221,7 @@ async function main(): Promise<void> {
     h5InitS = (performance.now() - t) / 1000;
   }
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpu();
   const t0 = performance.now();
   let out: Awaited<ReturnType<typeof run>>;
   try {
@@ -218,7 +231,7 @@ async function main(): Promise<void> {
   }
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const output: WorkerOutput = { mode: job.mode, wall_s: wall, h5_init_s: h5InitS, cpu_s: (cpu.user + cpu.system) / 1e6, ...memory(), ...out, io: io() };
+  const output: WorkerOutput = { mode: job.mode, wall_s: wall, h5_init_s: h5InitS, cpu_s: (cpu.user + cpu.system) / 1e6, main_cpu_s: mainThreadCpu() - main0, ...memory(), ...out, io: io() };
   process.stdout.write(`BENCH-RESULT ${JSON.stringify(output, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
 }
 

@@ -13,7 +13,7 @@ export interface ChunkPipelineOptions {
   deflateLevel: number | null;
   /** Chunk bytes compressed on this thread before the worker threads are used (default 8 MiB): small files never start them. */
   inlineBytes?: number;
-  /** Most chunk bytes with the workers at once (default 32 MiB). */
+  /** Most chunk bytes with the workers at once (default 64 MiB). */
   maxInFlightBytes?: number;
   /** The worker pool (default: the process's). */
   compressor?: () => ChunkCompressor;
@@ -32,7 +32,7 @@ interface PendingWrite {
 /** Chunks gathered before writing them: dataset extents grow once per group. */
 const WRITE_GROUP = 256;
 /** Jobs sent to the workers hold about this many chunk bytes (fewer messages); their buffers twice that. */
-const JOB_BYTES = 2 << 20;
+const JOB_BYTES = 8 << 20;
 /** Recycled chunk buffers kept for reuse, at most. */
 const FREE_BYTES = 64 << 20;
 
@@ -68,7 +68,7 @@ export class ChunkPipeline {
   constructor(options: ChunkPipelineOptions) {
     this.deflateLevel = options.deflateLevel;
     this.inlineBytes = options.inlineBytes ?? 8 << 20;
-    this.maxInFlight = options.maxInFlightBytes ?? 32 << 20;
+    this.maxInFlight = options.maxInFlightBytes ?? 64 << 20;
     this.compressor = options.compressor ?? (() => ChunkCompressor.shared());
   }
 

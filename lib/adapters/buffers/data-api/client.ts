@@ -149,7 +149,8 @@ export class DataApiClient {
       throw new BufferProtocolError(this.buffer, `${this.buffer} buffer answered the query without an x-daqbuffer-request-id header`);
     }
 
-    const decoder = new FrameDecoder(this.buffer);
+    // Frame buffers are reused from one batch to the next: a batch is valid until the next is asked for.
+    const decoder = new FrameDecoder(this.buffer, undefined, true);
     const batcher = new EventBatcher(this.buffer);
     const withHeader = new Set<string>();
     for await (const chunk of chunks(res, call)) {

@@ -55,8 +55,16 @@ export class FrameDecoder {
   private partialFill = 0;
   private bytesSeen = 0;
 
-  /** `buffer` names the buffer in errors ('data', 'image'). */
-  constructor(private readonly buffer: string, private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+  /** Buffers of frames that spanned chunks, completed during the current `visit`, and free ones. */
+  private readonly completed: Uint8Array[] = [];
+  private readonly spare: Uint8Array[] = [];
+
+  /**
+   * `buffer` names the buffer in errors ('data', 'image'). `reuseFrameBuffers`: the buffer of a frame
+   * that spanned chunks is reused once the next chunk is visited (the caller is done with the frames of
+   * a chunk before it visits the next, as the client's batches are): no allocation per such frame.
+   */
+  constructor(private readonly buffer: string, private readonly maxFrameBytes = MAX_FRAME_BYTES, private readonly reuseFrameBuffers = false) {}
 
   /** True when the input so far ends inside a frame. */
   get midFrame(): boolean {
@@ -86,6 +94,10 @@ export class FrameDecoder {
    * object per frame (the client's batches are built this way).
    */
   visit(chunk: Uint8Array, visitor: FrameVisitor): void {
+    if (this.reuseFrameBuffers && this.completed.length > 0) {
+      for (const b of this.completed) if (this.spare.length < 4) this.spare.push(b);
+      this.completed.length = 0;
+    }
     let pos = 0;
     const end = chunk.length;
     while (pos < end) {
@@ -112,7 +124,7 @@ export class FrameDecoder {
         continue;
       }
       if (!this.partial) {
-        this.partial = new Uint8Array(need);
+        this.partial = this.frameBuffer(need);
         this.partialFill = 0;
       }
       const take = Math.min(need - this.partialFill, end - pos);
@@ -122,10 +134,20 @@ export class FrameDecoder {
       if (this.partialFill === need) {
         const buf = this.partial;
         this.partial = undefined;
+        if (this.reuseFrameBuffers) this.completed.push(buf);
         this.finishFrame(buf, 0, true, visitor);
       }
     }
     this.bytesSeen += end;
+  }
+
+  /** A buffer for a frame of `bytes` that spans chunks: a free one large enough, or a new one. */
+  private frameBuffer(bytes: number): Uint8Array {
+    if (this.reuseFrameBuffers) {
+      const i = this.spare.findIndex((b) => b.buffer.byteLength >= bytes);
+      if (i >= 0) return new Uint8Array(this.spare.splice(i, 1)[0]!.buffer, 0, bytes);
+    }
+    return new Uint8Array(bytes);
   }
 
   /** Signal the end of the body: a body cut inside a frame is a transient fault (retry). */

@@ -15,8 +15,42 @@ export function byteShuffle(src, size, out) {
     out.set(src);
     return out;
   }
-  const aligned = src.byteOffset % 4 === 0;
-  if (size === 4 && aligned) {
+  const aligned = src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0;
+  // Word-wide: four elements are read as words and each plane gets one 4-byte word (4 stores, not 16).
+  const quads = n % 4 === 0 && aligned ? n / 4 : 0;
+  if (size === 4 && quads) {
+    const w = new Uint32Array(src.buffer, src.byteOffset, n);
+    const o = new Uint32Array(out.buffer, out.byteOffset, n);
+    const q1 = quads;
+    const q2 = 2 * quads;
+    const q3 = 3 * quads;
+    for (let i = 0, j = 0; i < quads; i++, j += 4) {
+      const a = w[j];
+      const b = w[j + 1];
+      const c = w[j + 2];
+      const d = w[j + 3];
+      o[i] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (d << 24);
+      o[q1 + i] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d >>> 8) << 24);
+      o[q2 + i] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((d >>> 16) << 24);
+      o[q3 + i] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | (d & 0xff000000);
+    }
+  } else if (size === 8 && quads) {
+    const w = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
+    const o = new Uint32Array(out.buffer, out.byteOffset, 2 * n);
+    for (let i = 0, j = 0; i < quads; i++, j += 8) {
+      for (let h = 0; h < 2; h++) {
+        const a = w[j + h];
+        const b = w[j + 2 + h];
+        const c = w[j + 4 + h];
+        const d = w[j + 6 + h];
+        const base = 4 * h * quads + i;
+        o[base] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (d << 24);
+        o[base + quads] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d >>> 8) << 24);
+        o[base + 2 * quads] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((d >>> 16) << 24);
+        o[base + 3 * quads] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | (d & 0xff000000);
+      }
+    }
+  } else if (size === 4 && src.byteOffset % 4 === 0) {
     const w = new Uint32Array(src.buffer, src.byteOffset, n);
     const n2 = 2 * n;
     const n3 = 3 * n;
@@ -26,20 +60,6 @@ export function byteShuffle(src, size, out) {
       out[n + i] = v >>> 8;
       out[n2 + i] = v >>> 16;
       out[n3 + i] = v >>> 24;
-    }
-  } else if (size === 8 && aligned) {
-    const w = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
-    for (let i = 0, j = 0; i < n; i++, j += 2) {
-      const lo = w[j];
-      const hi = w[j + 1];
-      out[i] = lo;
-      out[n + i] = lo >>> 8;
-      out[2 * n + i] = lo >>> 16;
-      out[3 * n + i] = lo >>> 24;
-      out[4 * n + i] = hi;
-      out[5 * n + i] = hi >>> 8;
-      out[6 * n + i] = hi >>> 16;
-      out[7 * n + i] = hi >>> 24;
     }
   } else if (size === 2 && src.byteOffset % 2 === 0) {
     const w = new Uint16Array(src.buffer, src.byteOffset, n);
