@@ -163,7 +163,7 @@ async function rawDrain(job: Extract<WorkerJob, { mode: 'raw' }>): Promise<{ byt
   });
 }
 
-async function run(job: WorkerJob): Promise<Omit<WorkerOutput, 'vmhwm_mb' | 'vmrss_mb' | 'mode' | 'wall_s' | 'cpu_s' | 'h5_init_s' | 'io'>> {
+async function run(job: WorkerJob): Promise<Omit<WorkerOutput, 'vmhwm_mb' | 'vmrss_mb' | 'mode' | 'wall_s' | 'cpu_s' | 'main_cpu_s' | 'h5_init_s' | 'io'>> {
   switch (job.mode) {
     case 'plain-write':
       return plainWrite(job);

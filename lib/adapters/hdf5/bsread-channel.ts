@@ -6,7 +6,7 @@ import { DTYPES } from '../../core/dtypes';
 import type { H5Engine, H5Group } from './engine';
 import { ChunkColumn, ConstantColumn, StringColumn } from './chunk-column';
 import type { ChunkPipeline } from './chunk-pipeline';
-import { GLOBAL_DATE_BYTES } from './global-date';
+import { GLOBAL_DATE_BYTES, type GlobalDateCache } from './global-date';
 import { GrowingDataset } from './growing-dataset';
 import { elementCount } from './h5-create';
 import { engineDtype, swapInPlace } from './h5-dtypes';
@@ -54,6 +54,8 @@ export function dataChunkRows(spec: Pick<ChannelSpec, 'dtype' | 'shape'>, expect
 export interface ChannelContext {
   engine: H5Engine;
   pipeline: ChunkPipeline;
+  /** The writer's global_date rows, shared by its channels (same pulses, same dates). */
+  dates: GlobalDateCache;
   /** Pulses the run asks for (sizes the 1-D chunks of a short run). */
   expectedRows?: number;
 }
@@ -92,10 +94,10 @@ export class BsreadChannel {
     const isDataPresent = oneD('is_data_present', 'bool');
     this.datasets = [data, pulseId, timestamp, globalDate, isDataPresent];
     this.data = isString ? new StringColumn(data) : new ChunkColumn(data, this.elementSize, ctx.pipeline);
-    this.pulseId = new ChunkColumn(pulseId, 8, ctx.pipeline);
-    this.timestamp = new ChunkColumn(timestamp, 8, ctx.pipeline);
+    this.pulseId = new ChunkColumn(pulseId, 8, ctx.pipeline, 'pulse_id');
+    this.timestamp = new ChunkColumn(timestamp, 8, ctx.pipeline, 'timestamp');
     // HDF5's shuffle takes a fixed-length string's whole size as its element size.
-    this.globalDate = new ChunkColumn(globalDate, GLOBAL_DATE_BYTES, ctx.pipeline);
+    this.globalDate = new ChunkColumn(globalDate, GLOBAL_DATE_BYTES, ctx.pipeline, 'global_date');
     this.isDataPresent = new ConstantColumn(isDataPresent, 1, 1, ctx.pipeline);
     this.encode = isString ? undefined : rowEncoder(name, spec);
   }
@@ -131,7 +133,7 @@ export class BsreadChannel {
     const ts = words64(rows.timestamps);
     this.pulseId.appendWords64(ids, 0, count);
     this.timestamp.appendWords64(ts, 0, count);
-    this.globalDate.appendGlobalDates(ts, 0, count);
+    this.globalDate.appendGlobalDates(ts, 0, count, this.ctx.dates);
     this.isDataPresent.append(count);
   }
 
@@ -148,7 +150,7 @@ export class BsreadChannel {
       const w = words64(pair);
       this.pulseId.appendWords64(w, 0, 1);
       this.timestamp.appendWords64(w, 1, 1);
-      this.globalDate.appendGlobalDates(w, 1, 1);
+      this.globalDate.appendGlobalDates(w, 1, 1, this.ctx.dates);
       this.isDataPresent.append(1);
     }
   }

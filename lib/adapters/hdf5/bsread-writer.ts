@@ -21,6 +21,7 @@
  */
 import { H5Engine, type H5File, type H5Group } from './engine';
 import { ChunkPipeline } from './chunk-pipeline';
+import { GlobalDateCache } from './global-date';
 import { checkLinkName } from './h5-create';
 import { BsreadChannel } from './bsread-channel';
 import type { ChannelSpec, Row, RowColumns } from './bsread-rows';
@@ -49,6 +50,7 @@ export interface BsreadWriterOptions {
 
 export class BsreadFileWriter {
   private readonly channels = new Map<string, BsreadChannel>();
+  private readonly dates = new GlobalDateCache();
   private closed = false;
 
   private constructor(
@@ -99,7 +101,7 @@ export class BsreadFileWriter {
     if (spec.shape.some((d) => !Number.isInteger(d) || d < 1)) throw new TypeError(`channel ${name}: bad shape [${spec.shape.join(', ')}]`);
     const group = this.dataGroup.createGroup(name);
     try {
-      const ctx = { engine: this.engine, pipeline: this.pipeline, ...(expectedRows !== undefined ? { expectedRows } : {}) };
+      const ctx = { engine: this.engine, pipeline: this.pipeline, dates: this.dates, ...(expectedRows !== undefined ? { expectedRows } : {}) };
       this.channels.set(name, new BsreadChannel(group, name, spec, ctx));
     } finally {
       group.close();

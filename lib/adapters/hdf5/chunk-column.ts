@@ -4,7 +4,7 @@
  * `finish` (padded with zeros: HDF5 chunks are whole; readers see only the extent).
  */
 import type { ChunkPipeline } from './chunk-pipeline';
-import { writeGlobalDate, GLOBAL_DATE_BYTES } from './global-date';
+import { GLOBAL_DATE_BYTES, type GlobalDateCache } from './global-date';
 import type { GrowingDataset } from './growing-dataset';
 
 /**
@@ -23,7 +23,11 @@ export class ChunkColumn {
   private fill = 0;
   private buf: Uint8Array | undefined;
 
-  constructor(readonly target: GrowingDataset, readonly elementSize: number, private readonly pipeline: ChunkPipeline) {
+  /**
+   * `share`: chunks of this column are often identical to another channel's (pulse_id, timestamp,
+   * global_date of channels with the same pulses): the pipeline compresses such a chunk once.
+   */
+  constructor(readonly target: GrowingDataset, readonly elementSize: number, private readonly pipeline: ChunkPipeline, private readonly share?: string) {
     this.rowBytes = target.spec.rowShape.reduce((a, b) => a * b, 1) * elementSize;
     this.chunkRows = target.spec.chunkRows;
     this.chunkBytes = this.chunkRows * this.rowBytes;
@@ -72,15 +76,18 @@ export class ChunkColumn {
     }
   }
 
-  /** global_date rows (fixed 35-byte ASCII) of the timestamps whose words are given as for appendWords64. */
-  appendGlobalDates(words: Uint32Array, from: number, count: number): void {
+  /**
+   * global_date rows (fixed 35-byte ASCII) of the timestamps whose words are given as for appendWords64;
+   * dates already formatted for another channel's same rows come from `cache`.
+   */
+  appendGlobalDates(words: Uint32Array, from: number, count: number, cache: GlobalDateCache): void {
     let i = from;
     const end = from + count;
     while (i < end) {
       const buf = this.current();
       const n = Math.min(end - i, this.chunkRows - this.fill);
-      let at = this.fill * GLOBAL_DATE_BYTES;
-      for (let r = 0; r < n; r++, i++, at += GLOBAL_DATE_BYTES) writeGlobalDate(words[2 * i + 1]! | 0, words[2 * i]!, buf, at);
+      cache.write(words, i, n, this.rows, buf, this.fill * GLOBAL_DATE_BYTES);
+      i += n;
       this.advance(n);
     }
   }
@@ -93,7 +100,7 @@ export class ChunkColumn {
     if (this.fill > 0 && this.buf) {
       this.buf.fill(0, this.fill * this.rowBytes);
       const first = this.rows - this.fill;
-      this.buf = this.pipeline.submit(this.target, first, this.fill, this.buf, this.elementSize);
+      this.buf = this.pipeline.submit(this.target, first, this.fill, this.buf, this.elementSize, this.share);
     }
     if (this.buf) this.pipeline.recycle(this.buf.buffer as ArrayBuffer);
     this.buf = undefined;
@@ -122,7 +129,7 @@ export class ChunkColumn {
     this.fill += n;
     this.rows += n;
     if (this.fill === this.chunkRows) {
-      this.buf = this.pipeline.submit(this.target, this.rows - this.fill, this.fill, this.buf!, this.elementSize);
+      this.buf = this.pipeline.submit(this.target, this.rows - this.fill, this.fill, this.buf!, this.elementSize, this.share);
       this.fill = 0;
     }
   }

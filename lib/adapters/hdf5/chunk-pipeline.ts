@@ -19,6 +19,13 @@ export interface ChunkPipelineOptions {
   compressor?: () => ChunkCompressor;
 }
 
+/** A chunk other channels may repeat, compressed once: its raw bytes, then its stored form. */
+interface SharedChunk {
+  raw: Uint8Array;
+  stored?: Uint8Array;
+  waiting: { target: GrowingDataset; firstRow: number; rows: number }[];
+}
+
 interface PendingWrite {
   target: GrowingDataset;
   firstRow: number;
@@ -62,6 +69,8 @@ export class ChunkPipeline {
   /** Results still coming back for an abandoned pipeline are dropped (its file is closed). */
   private abandoned = false;
   private readonly constants = new Map<string, Uint8Array>();
+  /** Shareable chunks by role, first row and size (one per position: the last channel's). */
+  private readonly shared = new Map<string, SharedChunk>();
   /** Stored bytes written so far (for logs and benchmarks). */
   storedBytes = 0;
 
@@ -97,17 +106,41 @@ export class ChunkPipeline {
    * `firstRow`; returns the buffer to fill with the next chunk (the same one when compressing; when
    * storing raw, another: `chunk` then belongs to the pipeline until written).
    */
-  submit(target: GrowingDataset, firstRow: number, rows: number, chunk: Uint8Array, elementSize: number): Uint8Array {
+  submit(target: GrowingDataset, firstRow: number, rows: number, chunk: Uint8Array, elementSize: number, share?: string): Uint8Array {
     this.rethrow();
     const level = this.deflateLevel;
     if (level === null) {
       this.queueWrite({ target, firstRow, rows, stored: chunk, recycle: chunk.buffer as ArrayBuffer });
       return this.buffer(chunk.byteLength);
     }
+    if (share !== undefined) {
+      // Another channel's identical chunk (same pulses: same pulse_id, timestamp, global_date) is compressed once.
+      const key = `${share}/${firstRow}/${rows}/${elementSize}`;
+      const known = this.shared.get(key);
+      if (known && Buffer.from(known.raw.buffer, known.raw.byteOffset, known.raw.byteLength).equals(chunk)) {
+        if (known.stored) this.queueWrite({ target, firstRow, rows, stored: known.stored });
+        else known.waiting.push({ target, firstRow, rows });
+        return chunk;
+      }
+      const entry: SharedChunk = { raw: chunk.slice(), waiting: [] };
+      this.shared.set(key, entry);
+      const chunkBuffer = chunk;
+      return this.compress(chunkBuffer, elementSize, level, (stored) => {
+        entry.stored = stored;
+        this.queueWrite({ target, firstRow, rows, stored });
+        for (const w of entry.waiting) this.queueWrite({ ...w, stored });
+        entry.waiting = [];
+      });
+    }
+    return this.compress(chunk, elementSize, level, (stored) => this.queueWrite({ target, firstRow, rows, stored }));
+  }
+
+  /** Compresses one chunk, here or on the workers; `store` receives the stored bytes (now or during a later drain). */
+  private compress(chunk: Uint8Array, elementSize: number, level: number, store: (stored: Uint8Array) => void): Uint8Array {
     if (!this.pool && this.inlineDone + chunk.byteLength <= this.inlineBytes) {
       this.inlineDone += chunk.byteLength;
       if (this.scratch.length < chunk.byteLength) this.scratch = new Uint8Array(chunk.byteLength);
-      this.queueWrite({ target, firstRow, rows, stored: shuffleDeflate(chunk, elementSize, level, this.scratch) });
+      store(shuffleDeflate(chunk, elementSize, level, this.scratch));
       return chunk;
     }
     // The chunk is copied into the job's buffer (one transfer per job, not per chunk) and stays the caller's.
@@ -126,15 +159,18 @@ export class ChunkPipeline {
         if (this.abandoned) return;
         // Called from whichever pipeline drains the shared pool: an error stays this pipeline's.
         try {
-          this.queueWrite({ target, firstRow, rows, stored });
+          store(stored);
         } catch (error) {
           this.failure ??= error as Error;
         }
       },
     });
     this.jobBytes += bytes;
-    if (this.jobBytes >= JOB_BYTES) this.postJob();
-    this.pool.drain(this.pool.inFlightBytes > this.maxInFlight ? { untilBytes: this.maxInFlight / 2 } : {});
+    if (this.jobBytes >= JOB_BYTES) {
+      this.postJob();
+      // Results already back are written now; beyond the bound, wait for the workers.
+      this.pool.drain(this.pool.inFlightBytes > this.maxInFlight ? { untilBytes: this.maxInFlight / 2 } : {});
+    }
     return chunk;
   }
 

@@ -78,3 +78,58 @@ export function writeGlobalDate(hi: number, lo: number, out: Uint8Array, at: num
   }
   for (let i = 0; i < 6; i++) out[at + 29 + i] = SUFFIX[i]!;
 }
+
+/**
+ * The global_date rows of the channel written last, by row position: the channels of a BS file have the
+ * same pulses, so row i of the next channel usually has row i's timestamp again and its date is copied
+ * (runs of rows at once) instead of formatted. A row whose timestamp differs is formatted and replaces
+ * the cached one.
+ *
+ * @example
+ *   const cache = new GlobalDateCache();
+ *   cache.write(words, 0, 6000, 0, out, 0); // rows 0..5999 of a channel, into out
+ */
+export class GlobalDateCache {
+  private words = new Uint32Array(0);
+  private dates = new Uint8Array(0);
+
+  /**
+   * Writes the dates of `count` rows, whose timestamps' words are words[2 * (from + i) ..], as rows
+   * `row + i` of a channel, to `out` at byte `at` (35 bytes each).
+   */
+  write(words: Uint32Array, from: number, count: number, row: number, out: Uint8Array, at: number): void {
+    this.reserve(row + count);
+    const cw = this.words;
+    const cd = this.dates;
+    let i = 0;
+    while (i < count) {
+      // A run of rows the cache already has: one copy.
+      let k = i;
+      while (k < count && cw[2 * (row + k)] === words[2 * (from + k)] && cw[2 * (row + k) + 1] === words[2 * (from + k) + 1] && cd[(row + k) * GLOBAL_DATE_BYTES] !== 0) k++;
+      if (k > i) {
+        out.set(cd.subarray((row + i) * GLOBAL_DATE_BYTES, (row + k) * GLOBAL_DATE_BYTES), at + i * GLOBAL_DATE_BYTES);
+        i = k;
+        continue;
+      }
+      const r = row + i;
+      const lo = words[2 * (from + i)]!;
+      const hi = words[2 * (from + i) + 1]!;
+      writeGlobalDate(hi | 0, lo, cd, r * GLOBAL_DATE_BYTES);
+      cw[2 * r] = lo;
+      cw[2 * r + 1] = hi;
+      out.set(cd.subarray(r * GLOBAL_DATE_BYTES, (r + 1) * GLOBAL_DATE_BYTES), at + i * GLOBAL_DATE_BYTES);
+      i++;
+    }
+  }
+
+  private reserve(rows: number): void {
+    if (rows * 2 <= this.words.length) return;
+    const n = Math.max(rows, 2 * (this.words.length / 2), 1024);
+    const words = new Uint32Array(2 * n);
+    words.set(this.words);
+    const dates = new Uint8Array(n * GLOBAL_DATE_BYTES);
+    dates.set(this.dates);
+    this.words = words;
+    this.dates = dates;
+  }
+}

@@ -110,10 +110,11 @@ export class EventBatcher implements FrameVisitor {
     if (this.n === this.starts.length) this.grow();
     // Timestamp and pulse id: int64 BE at start - 16 and start - 8, into native words (no BigInt made).
     const w = 2 * this.n;
-    this.tsWords[w] = u32be(buf, start - 12);
-    this.tsWords[w + 1] = u32be(buf, start - 16);
-    this.idWords[w] = u32be(buf, start - 4);
-    this.idWords[w + 1] = u32be(buf, start - 8);
+    const t = start - 16;
+    this.tsWords[w + 1] = ((buf[t]! << 24) | (buf[t + 1]! << 16) | (buf[t + 2]! << 8) | buf[t + 3]!) >>> 0;
+    this.tsWords[w] = ((buf[t + 4]! << 24) | (buf[t + 5]! << 16) | (buf[t + 6]! << 8) | buf[t + 7]!) >>> 0;
+    this.idWords[w + 1] = ((buf[t + 8]! << 24) | (buf[t + 9]! << 16) | (buf[t + 10]! << 8) | buf[t + 11]!) >>> 0;
+    this.idWords[w] = ((buf[t + 12]! << 24) | (buf[t + 13]! << 16) | (buf[t + 14]! << 8) | buf[t + 15]!) >>> 0;
     this.starts[this.n] = start;
     this.ends[this.n] = end;
     this.n++;
