@@ -33,8 +33,11 @@ export type WorkerJob =
   | { mode: 'plain-write'; file: string; bytes: number; chunkBytes: number; fsync: boolean; keep?: boolean }
   /** retrieveDetector of one run. */
   | { mode: 'detector'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string }
-  /** retrieveFromDataApi (BSREAD or CAMERAS) of one run. */
-  | { mode: 'data-api'; kind: 'data' | 'image'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string }
+  /**
+   * retrieveFromDataApi (BSREAD or CAMERAS) of one run; `repeat` more times in the same process (warm:
+   * as a resident writer or a warm Lambda instance), each retrieval's wall time in `result.walls_s`.
+   */
+  | { mode: 'data-api'; kind: 'data' | 'image'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string; repeat?: number }
   /** The Data API client alone: every event's batch taken as the retriever takes it (values as received, not decompressed), nothing written. */
   | { mode: 'client'; kind: 'data' | 'image'; url: string; mapUrl: string; channels: string[]; start: number; stop: number }
   /** The query's HTTP body drained as bytes, nothing decoded: what the simulator and the socket can deliver. */
@@ -175,10 +178,16 @@ async function run(job: WorkerJob): Promise<Omit<WorkerOutput, 'vmhwm_mb' | 'vmr
     }
     case 'data-api': {
       const { retrieveFromDataApi } = await import('../lib/retrieval/data-api-retriever');
-      const result = await retrieveFromDataApi(job.input, endpointsOf(job.endpoints), job.dataRoot, job.kind);
-      if (result.state === 'failed') return { bytes: 0, result, error: result.reason };
-      const rows = Object.values(result.channels).reduce((n, c) => n + c.rows, 0);
-      return { bytes: 0, events: rows, result: { state: result.state, file: result.file, rows, retries: result.retries, file_bytes: statSync(result.file).size } };
+      const walls: number[] = [];
+      let result: Awaited<ReturnType<typeof retrieveFromDataApi>> | undefined;
+      for (let i = 0; i <= (job.repeat ?? 0); i++) {
+        const t = performance.now();
+        result = await retrieveFromDataApi(job.input, endpointsOf(job.endpoints), job.dataRoot, job.kind);
+        walls.push((performance.now() - t) / 1000);
+        if (result.state === 'failed') return { bytes: 0, result, error: result.reason };
+      }
+      const rows = Object.values(result!.channels).reduce((n, c) => n + c.rows, 0);
+      return { bytes: 0, events: rows, result: { state: result!.state, file: result!.file, rows, retries: result!.retries, file_bytes: statSync(result!.file).size, walls_s: walls } };
     }
     case 'client':
       return clientOnly(job);
