@@ -1,17 +1,11 @@
 /**
- * sfdaq-fd64: 64-bit file offsets for emscripten 3.1.6's NODERAWFS, and write offloading hooks.
+ * sfdaq-fd64: 64-bit file offsets for emscripten 3.1.6's NODERAWFS.
  *
  * emscripten 3.1.6 passes only the low 32 bits of the offset of pwrite/pread (fd_pwrite/fd_pread) and
  * of ftruncate's length to the file system (`offset_low`, `SYSCALLS.get64` returns `low`): a file over
  * 2 GiB is silently written at the wrong place, read from the wrong place, or truncated. These
  * replacements (a --js-library overrides the system library's functions of the same name) combine both
  * halves; Node's fs takes the position as a double, exact below 2^53.
- *
- * Hooks (set on the module by lib/adapters/hdf5/engine/write-offload.ts, absent otherwise):
- *   Module.sfdaqPwrite(nfd, ptr, len, position): bytes it took over (written by another thread), or -1
- *     to have the write done here; called for every pwrite.
- *   Module.sfdaqBeforeIo(nfd, position, len): before a pread or an ftruncate, so that writes still on
- *     their way to that region land first.
  */
 mergeInto(LibraryManager.library, {
   fd_pwrite__deps: ['$SYSCALLS', '$FS'],
@@ -24,9 +18,7 @@ mergeInto(LibraryManager.library, {
       for (var i = 0; i < iovcnt; i++) {
         var ptr = HEAP32[(iov + i * 8) >> 2];
         var len = HEAP32[(iov + i * 8 + 4) >> 2];
-        var hook = Module['sfdaqPwrite'];
-        var curr = hook ? hook(stream.nfd, ptr, len, offset + num) : -1;
-        if (curr < 0) curr = FS.write(stream, HEAP8, ptr, len, offset + num);
+        var curr = FS.write(stream, HEAP8, ptr, len, offset + num);
         if (curr < 0) { num = -1; break; }
         num += curr;
       }
@@ -45,11 +37,6 @@ mergeInto(LibraryManager.library, {
       var offset = offset_high * 0x100000000 + (offset_low >>> 0); // sfdaq-fd64
       var stream = SYSCALLS.getStreamFromFD(fd);
       var num = 0;
-      if (Module['sfdaqBeforeIo']) {
-        var total = 0;
-        for (var j = 0; j < iovcnt; j++) total += HEAP32[(iov + j * 8 + 4) >> 2];
-        Module['sfdaqBeforeIo'](stream.nfd, offset, total);
-      }
       for (var i = 0; i < iovcnt; i++) {
         var ptr = HEAP32[(iov + i * 8) >> 2];
         var len = HEAP32[(iov + i * 8 + 4) >> 2];
@@ -73,7 +60,6 @@ mergeInto(LibraryManager.library, {
       var length = high * 0x100000000 + (low >>> 0); // sfdaq-fd64
       var stream = SYSCALLS.getStreamFromFD(fd);
       if (length < 0) return -{{{ cDefine('EINVAL') }}};
-      if (Module['sfdaqBeforeIo']) Module['sfdaqBeforeIo'](stream.nfd, 0, Infinity);
       require('fs').ftruncateSync(stream.nfd, length);
       return 0;
     } catch (e) {

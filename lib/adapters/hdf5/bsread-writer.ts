@@ -71,8 +71,6 @@ export class BsreadFileWriter {
    */
   static async create(path: string, general: BsreadGeneral, options: BsreadWriterOptions = {}): Promise<BsreadFileWriter> {
     const engine = await H5Engine.load();
-    // Large chunk writes go to another thread while this one reads the network (closing waits for them).
-    engine.offloadWrites();
     const file = engine.create(path);
     try {
       for (const key of ['created', 'instrument', 'process', 'user'] as const) file.createStringDataset(`general/${key}`, general[key]).close();

@@ -59,8 +59,6 @@ export class CamerasFileWriter {
    */
   static async create(path: string, createdAt: Date = new Date()): Promise<CamerasFileWriter> {
     const engine = await H5Engine.load();
-    // The chunks are written by another thread while this one reads the network (closing waits for them).
-    engine.offloadWrites();
     const file = engine.create(path);
     try {
       file.setAttribute('file_create_datetime', createdAt.toISOString());

@@ -21,7 +21,6 @@
 import { bitshuffleLz4Compress, bitshuffleLz4Decompress } from './bitshuffle';
 import { allocTyped, dtypeCode, dtypeOfCode, dtypeSize, isStringDtype, type Dtype, type TypedArray } from './dtypes';
 import { instantiate, withBlocks, withBytes, withDoubles, withStrings, type Hdf5EngineModule } from './module';
-import { WriteOffload } from './write-offload';
 
 export type { Dtype, FixedStringDtype, NumericDtype, TypedArray } from './dtypes';
 export { CompressorPool, type CompressorPoolOptions } from './compressor-pool';
@@ -150,29 +149,6 @@ export class H5Engine {
   /** The data of a filter-32008 chunk (its declared size), refusing truncated or corrupt chunks. */
   bitshuffleLz4Decompress(chunk: ArrayBufferView, elementSize: number): Uint8Array {
     return bitshuffleLz4Decompress(this.mod, chunk, elementSize);
-  }
-
-  private offload: WriteOffload | undefined;
-
-  /**
-   * From now on, this engine's large file writes (chunks) are done by a worker thread, in order, while
-   * its thread goes on; closing or flushing a file waits for them. Idempotent.
-   *
-   * @example
-   *   engine.offloadWrites();
-   */
-  offloadWrites(): void {
-    this.offload ??= new WriteOffload(this.mod);
-  }
-
-  /** @internal Waits until every offloaded write landed (throws if one failed). */
-  drainWrites(): void {
-    this.offload?.drain();
-  }
-
-  /** @internal Runs `fn` with writes synchronous, after every offloaded write landed (throws if one failed). */
-  synchronously<T>(fn: () => T): T {
-    return this.offload ? this.offload.synchronously(fn) : fn();
   }
 
   /** Whether bitshuffle runs its SSE2 path (on wasm SIMD). */
@@ -424,34 +400,17 @@ export class H5File extends H5Location {
     super(engine, handle, path);
   }
 
-  /** Writes HDF5's caches to the file (H5Fflush; no fsync), offloaded writes included. */
+  /** Writes HDF5's caches to the file (H5Fflush; no fsync). */
   flush(): void {
     this.engine.check(this.mod._h5e_flush(this.id), `flush ${this.path}`);
-    this.engine.drainWrites();
   }
 
-  /** Closes the file (idempotent) once every offloaded write landed; a failed one is thrown after closing. */
+  /** Closes the file (idempotent). */
   close(): void {
     if (this.handle <= 0) return;
     const h = this.handle;
     this.handle = 0;
-    let failed: unknown;
-    try {
-      this.engine.drainWrites();
-    } catch (error) {
-      failed = error;
-    }
-    // HDF5 writes its metadata and closes the descriptor inside H5Fclose: no write may be on its way then.
-    let r: number;
-    try {
-      r = this.engine.synchronously(() => this.mod._h5e_close(h));
-    } catch (error) {
-      // A write failed: the file is lost; close it anyway (its writes are now synchronous).
-      r = this.mod._h5e_close(h);
-      failed ??= error;
-    }
-    if (failed) throw failed;
-    this.engine.check(r, `close ${this.path}`);
+    this.engine.check(this.mod._h5e_close(h), `close ${this.path}`);
   }
 }
 

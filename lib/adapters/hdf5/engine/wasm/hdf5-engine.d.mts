@@ -46,10 +46,6 @@ export interface Hdf5EngineModule {
   _h5e_bshuf_compress(input: Ptr, nbytes: number, elemSize: number, blockSize: number, out: Ptr): number;
   _h5e_bshuf_declared_size(input: Ptr): number;
   _h5e_bshuf_decompress(input: Ptr, inSize: number, elemSize: number, out: Ptr, outCap: number): number;
-
-  /** Write offloading hooks (library-fd64.js): set by write-offload.ts, absent otherwise. */
-  sfdaqPwrite?: (nfd: number, ptr: Ptr, len: number, position: number) => number;
-  sfdaqBeforeIo?: (nfd: number, position: number, len: number) => void;
 }
 
 export interface Hdf5EngineOptions {

@@ -4,5 +4,4 @@ export declare const WASM_URL: URL;
 export declare const MODULE_URL: URL;
 export declare const COMPRESSOR_WORKER_URL: URL;
 export declare const CHUNK_WORKER_URL: URL;
-export declare const WRITE_WORKER_URL: URL;
 export declare function wasmBinary(): Uint8Array;

@@ -14,8 +14,6 @@ export const MODULE_URL = new URL('./hdf5-engine.mjs', import.meta.url);
 export const COMPRESSOR_WORKER_URL = new URL('./compressor-worker.mjs', import.meta.url);
 /** The ChunkCompressor's worker (byte shuffle + deflate of dataset chunks, Node's zlib). */
 export const CHUNK_WORKER_URL = new URL('./chunk-worker.mjs', import.meta.url);
-/** The WriteOffload's worker (the engine's large file writes on another thread). */
-export const WRITE_WORKER_URL = new URL('./write-worker.mjs', import.meta.url);
 
 let binary;
 /** The .wasm bytes, read once per process (emscripten 3.1.6 cannot fetch a file path itself). */
