@@ -22,6 +22,8 @@ export class ChunkColumn {
   /** Rows in the current chunk. */
   private fill = 0;
   private buf: Uint8Array | undefined;
+  /** The chunk buffer lives in the compression job's buffer (see constructor). */
+  private readonly inPlace: boolean;
 
   /**
    * `share`: chunks of this column are often identical to another channel's (pulse_id, timestamp,
@@ -31,6 +33,9 @@ export class ChunkColumn {
     this.rowBytes = target.spec.rowShape.reduce((a, b) => a * b, 1) * elementSize;
     this.chunkRows = target.spec.chunkRows;
     this.chunkBytes = this.chunkRows * this.rowBytes;
+    // Chunks of few rows (waveforms) fill within a network chunk or two: filled in place in the
+    // compression job's buffer. Chunks of thousands of rows fill over a channel: a buffer of their own.
+    this.inPlace = this.chunkRows <= 64;
   }
 
   /** Rows of row i = src[starts[from + i] ..] (rowBytes each, as stored: the dataset's byte order). */
@@ -102,7 +107,7 @@ export class ChunkColumn {
       const first = this.rows - this.fill;
       this.buf = this.pipeline.submit(this.target, first, this.fill, this.buf, this.elementSize, this.share);
     }
-    if (this.buf) this.pipeline.recycle(this.buf.buffer as ArrayBuffer);
+    if (this.buf) this.pipeline.release(this.buf);
     this.buf = undefined;
     this.fill = 0;
   }
@@ -121,7 +126,7 @@ export class ChunkColumn {
   }
 
   private current(): Uint8Array {
-    this.buf ??= this.pipeline.buffer(this.chunkBytes);
+    this.buf ??= (this.inPlace ? this.pipeline.reserve(this.chunkBytes) : undefined) ?? this.pipeline.buffer(this.chunkBytes);
     return this.buf;
   }
 

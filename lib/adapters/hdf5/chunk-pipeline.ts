@@ -19,6 +19,17 @@ export interface ChunkPipelineOptions {
   compressor?: () => ChunkCompressor;
 }
 
+/** Chunks gathered for one message to a worker: back to back in `buffer`. */
+interface OpenJob {
+  buffer: Uint8Array;
+  fill: number;
+  tasks: ChunkTask[];
+  /** Reserved chunk buffers not yet submitted or released. */
+  outstanding: number;
+  /** Takes no more chunks; sent once `outstanding` is 0. */
+  closing: boolean;
+}
+
 /** A chunk other channels may repeat, compressed once: its raw bytes, then its stored form. */
 interface SharedChunk {
   raw: Uint8Array;
@@ -58,10 +69,10 @@ export class ChunkPipeline {
   private inlineDone = 0;
   private scratch = new Uint8Array(0);
   private writes: PendingWrite[] = [];
-  private job: ChunkTask[] = [];
-  private jobBytes = 0;
-  /** The chunks of the job being gathered, back to back. */
-  private jobBuffer: Uint8Array = new Uint8Array(0);
+  /** Jobs being gathered (the last takes new chunks); a closed one is sent once its reserved chunks are in. */
+  private jobs: OpenJob[] = [];
+  /** Chunk buffers handed out inside a job's buffer (reserve), by view. */
+  private readonly reservations = new Map<Uint8Array, OpenJob>();
   private readonly spareJobBuffers: Uint8Array[] = [];
   private readonly free = new Map<number, ArrayBuffer[]>();
   private freeBytes = 0;
@@ -113,7 +124,7 @@ export class ChunkPipeline {
       this.queueWrite({ target, firstRow, rows, stored: chunk, recycle: chunk.buffer as ArrayBuffer });
       return this.buffer(chunk.byteLength);
     }
-    if (share !== undefined) {
+    if (share !== undefined && !this.reservations.has(chunk)) {
       // Another channel's identical chunk (same pulses: same pulse_id, timestamp, global_date) is compressed once.
       const key = `${share}/${firstRow}/${rows}/${elementSize}`;
       const known = this.shared.get(key);
@@ -137,25 +148,19 @@ export class ChunkPipeline {
 
   /** Compresses one chunk, here or on the workers; `store` receives the stored bytes (now or during a later drain). */
   private compress(chunk: Uint8Array, elementSize: number, level: number, store: (stored: Uint8Array) => void): Uint8Array {
-    if (!this.pool && this.inlineDone + chunk.byteLength <= this.inlineBytes) {
+    const reserved = this.reservations.get(chunk);
+    if (!reserved && !this.pool && this.inlineDone + chunk.byteLength <= this.inlineBytes) {
       this.inlineDone += chunk.byteLength;
       if (this.scratch.length < chunk.byteLength) this.scratch = new Uint8Array(chunk.byteLength);
       store(shuffleDeflate(chunk, elementSize, level, this.scratch));
       return chunk;
     }
-    // The chunk is copied into the job's buffer (one transfer per job, not per chunk) and stays the caller's.
     this.pool ??= this.compressor();
     const bytes = chunk.byteLength;
-    if (this.jobBytes + bytes > this.jobBuffer.length) {
-      this.postJob();
-      if (bytes > this.jobBuffer.length) this.jobBuffer = new Uint8Array(Math.max(bytes, JOB_BYTES));
-    }
-    this.jobBuffer.set(chunk, this.jobBytes);
-    this.job.push({
-      offset: this.jobBytes,
+    const task = {
       length: bytes,
       elementSize,
-      done: (stored) => {
+      done: (stored: Uint8Array) => {
         if (this.abandoned) return;
         // Called from whichever pipeline drains the shared pool: an error stays this pipeline's.
         try {
@@ -164,14 +169,96 @@ export class ChunkPipeline {
           this.failure ??= error as Error;
         }
       },
-    });
-    this.jobBytes += bytes;
-    if (this.jobBytes >= JOB_BYTES) {
-      this.postJob();
-      // Results already back are written now; beyond the bound, wait for the workers.
-      this.pool.drain(this.pool.inFlightBytes > this.maxInFlight ? { untilBytes: this.maxInFlight / 2 } : {});
+    };
+    let job: OpenJob;
+    if (reserved) {
+      // Filled in place in the job's buffer: no copy.
+      this.reservations.delete(chunk);
+      job = reserved;
+      job.tasks.push({ ...task, offset: chunk.byteOffset });
+      job.outstanding--;
+    } else {
+      // Copied into the job's buffer (one transfer per job, not per chunk); the chunk stays the caller's.
+      job = this.openJob(bytes);
+      job.buffer.set(chunk, job.fill);
+      job.tasks.push({ ...task, offset: job.fill });
+      job.fill += bytes;
     }
-    return chunk;
+    if (job.fill >= JOB_BYTES) job.closing = true;
+    this.postReady();
+    // The caller's next chunk: in place in a job's buffer when it came from one.
+    return reserved ? (this.reserve(bytes) ?? this.buffer(bytes)) : chunk;
+  }
+
+  /**
+   * A chunk buffer of `bytes` inside a job's buffer, when chunks go to the worker threads: the caller
+   * fills it and hands it to `submit` (or `release`) as it is, and nothing is copied. For chunks filled
+   * quickly (waveform rows): a job is sent only once all its reserved chunks came back.
+   */
+  reserve(bytes: number): Uint8Array | undefined {
+    if (this.deflateLevel === null || !this.pool || bytes > JOB_BYTES) return undefined;
+    const job = this.openJob(bytes);
+    const view = job.buffer.subarray(job.fill, job.fill + bytes);
+    job.fill += bytes;
+    job.outstanding++;
+    this.reservations.set(view, job);
+    return view;
+  }
+
+  /** Gives back a reserved chunk buffer that holds no rows. */
+  release(view: Uint8Array): void {
+    const job = this.reservations.get(view);
+    if (!job) {
+      this.recycle(view.buffer as ArrayBuffer);
+      return;
+    }
+    this.reservations.delete(view);
+    job.outstanding--;
+    this.postReady();
+  }
+
+  /** The job taking new chunks, with room for `bytes` (a full one is closed and a new one opened). */
+  private openJob(bytes: number): OpenJob {
+    let job = this.jobs.at(-1);
+    if (!job || job.closing || job.fill + bytes > job.buffer.length) {
+      if (job) job.closing = true;
+      const buffer = bytes <= JOB_BYTES * 2 ? (this.spareJobBuffers.pop() ?? new Uint8Array(JOB_BYTES * 2)) : new Uint8Array(bytes);
+      job = { buffer, fill: 0, tasks: [], outstanding: 0, closing: false };
+      this.jobs.push(job);
+    }
+    return job;
+  }
+
+  /** Sends every closed job whose chunks are all in; `all`: close the open one too. */
+  private postReady(all = false): void {
+    let posted = false;
+    for (let i = 0; i < this.jobs.length; ) {
+      const job = this.jobs[i]!;
+      if (all) job.closing = true;
+      if (!job.closing || job.outstanding > 0) {
+        i++;
+        continue;
+      }
+      this.jobs.splice(i, 1);
+      if (job.tasks.length === 0) {
+        this.spareJobBuffers.push(job.buffer);
+        continue;
+      }
+      posted = true;
+      this.pool!.post(
+        this.deflateLevel ?? 0,
+        job.buffer.buffer as ArrayBuffer,
+        job.tasks,
+        (error) => {
+          if (!this.abandoned) this.failure ??= error;
+        },
+        (returned) => {
+          if (returned.byteLength === JOB_BYTES * 2 && this.spareJobBuffers.length < 4) this.spareJobBuffers.push(new Uint8Array(returned));
+        },
+      );
+    }
+    // Results already back are written now; beyond the bound, wait for the workers.
+    if (posted) this.pool!.drain(this.pool!.inFlightBytes > this.maxInFlight ? { untilBytes: this.maxInFlight / 2 } : {});
   }
 
   /**
@@ -198,7 +285,7 @@ export class ChunkPipeline {
   /** Everything submitted is compressed and written; datasets have their final extents. */
   finish(): void {
     this.rethrow();
-    this.postJob();
+    if (this.pool) this.postReady(true);
     this.pool?.drain({ untilBytes: 0 });
     this.rethrow();
     this.flushWrites();
@@ -208,28 +295,8 @@ export class ChunkPipeline {
   abandon(): void {
     this.abandoned = true;
     this.writes = [];
-    this.job = [];
-    this.jobBytes = 0;
-  }
-
-  private postJob(): void {
-    if (this.job.length === 0 || !this.pool) return;
-    const tasks = this.job;
-    const buffer = this.jobBuffer.buffer as ArrayBuffer;
-    this.job = [];
-    this.jobBytes = 0;
-    this.jobBuffer = this.spareJobBuffers.pop() ?? new Uint8Array(JOB_BYTES * 2);
-    this.pool.post(
-      this.deflateLevel ?? 0,
-      buffer,
-      tasks,
-      (error) => {
-        if (!this.abandoned) this.failure ??= error;
-      },
-      (returned) => {
-        if (returned.byteLength >= JOB_BYTES * 2 && this.spareJobBuffers.length < 4) this.spareJobBuffers.push(new Uint8Array(returned));
-      },
-    );
+    this.jobs = [];
+    this.reservations.clear();
   }
 
   private queueWrite(write: PendingWrite): void {
