@@ -51,6 +51,12 @@ interface PendingWrite {
 const WRITE_GROUP = 256;
 /** Jobs sent to the workers hold about this many chunk bytes (fewer messages); their buffers twice that. */
 const JOB_BYTES = 8 << 20;
+/**
+ * Job buffers kept for reuse: as many as can be in flight, so that a steady stream allocates none (a new
+ * 16 MiB buffer each time costs page faults and, worse, garbage collections started by the external
+ * memory it adds).
+ */
+const MAX_SPARE_JOBS = 12;
 /** Recycled chunk buffers kept for reuse, at most. */
 const FREE_BYTES = 64 << 20;
 
@@ -253,7 +259,7 @@ export class ChunkPipeline {
           if (!this.abandoned) this.failure ??= error;
         },
         (returned) => {
-          if (returned.byteLength === JOB_BYTES * 2 && this.spareJobBuffers.length < 4) this.spareJobBuffers.push(new Uint8Array(returned));
+          if (returned.byteLength === JOB_BYTES * 2 && this.spareJobBuffers.length < MAX_SPARE_JOBS) this.spareJobBuffers.push(new Uint8Array(returned));
         },
       );
     }
