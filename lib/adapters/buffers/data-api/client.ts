@@ -34,6 +34,8 @@ export interface QueryReport {
   channelsWithoutData: string[];
   /** How many channels the server counted as not found. */
   notFoundCount: number;
+  /** Events received, over all channels. */
+  events: number;
 }
 
 export interface DataApiClientOptions {
@@ -177,6 +179,7 @@ export class DataApiClient {
       warnCount: requestStatus.warnCount,
       channelsWithoutData: requested.filter((name) => !batcher.counts.get(name)),
       notFoundCount: requestStatus.notFoundCount,
+      events: [...batcher.counts.values()].reduce((a, b) => a + b, 0),
     };
   }
 
@@ -233,29 +236,15 @@ export class DataApiClient {
     signal?: AbortSignal,
   ): AsyncGenerator<DataApiBatch, QueryReport> {
     const [startNs, endNs] = await Promise.all([this.pulseTimestampNs(startPulse, signal), this.pulseTimestampNs(stopPulse + 1n, signal)]);
-    const inner = this.queryBatches(channels, startNs, endNs, signal);
-    let done = false;
-    try {
-      let events = 0;
-      let next = await inner.next();
-      while (!next.done) {
-        for (const item of next.value.items) if (item.kind === 'events') events += item.count;
-        yield next.value;
-        next = await inner.next();
-      }
-      done = true;
-      const report = next.value;
-      const requested = new Set(channels.map(plainName)).size;
-      if (events === 0 && requested > 0 && report.notFoundCount < requested) {
-        throw new RangeExpired(
-          this.buffer,
-          `range expired from the ${this.buffer} buffer: pulses ${startPulse}..${stopPulse} map to times but no channel has any event there`,
-        );
-      }
-      return report;
-    } finally {
-      if (!done) await inner.return(undefined as never);
+    const report = yield* this.queryBatches(channels, startNs, endNs, signal);
+    const requested = new Set(channels.map(plainName)).size;
+    if (report.events === 0 && requested > 0 && report.notFoundCount < requested) {
+      throw new RangeExpired(
+        this.buffer,
+        `range expired from the ${this.buffer} buffer: pulses ${startPulse}..${stopPulse} map to times but no channel has any event there`,
+      );
     }
+    return report;
   }
 
   /** `retrievePulseBatches` one item at a time (see `query`). */
