@@ -25,6 +25,8 @@ import type { BufferEndpoints, RetrieverInput } from '../lib/retrieval/types';
 // per dynamic import), so the client-only and plain-write processes never load
 // h5wasm: their RSS is their own.
 const loadH5 = async () => (await import('../lib/adapters/hdf5')).loadH5();
+/** The WebAssembly HDF5 engine of the BS and camera writers (its own wasm, not h5wasm). */
+const loadEngine = async () => (await import('../lib/adapters/hdf5/engine')).H5Engine.load();
 
 export type WorkerJob =
   /** fs.writeSync of `bytes` in `chunkBytes` pieces from one buffer, optionally fsync at the end (the physical limit). */
@@ -37,9 +39,12 @@ export type WorkerJob =
   | { mode: 'detector-part'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string; part: number }
   /** The finishing step of a detector (rename, or a file over its parts). */
   | { mode: 'detector-finish'; input: RetrieverInput; dataRoot: string }
-  /** retrieveFromDataApi (BSREAD or CAMERAS) of one run. */
-  | { mode: 'data-api'; kind: 'data' | 'image'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string }
-  /** The Data API client alone: every event decoded (images decompressed, a pixel read), nothing written. */
+  /**
+   * retrieveFromDataApi (BSREAD or CAMERAS) of one run; `repeat` more times in the same process (warm:
+   * as a resident writer or a warm Lambda instance), each retrieval's wall time in `result.walls_s`.
+   */
+  | { mode: 'data-api'; kind: 'data' | 'image'; input: RetrieverInput; endpoints: SerialEndpoints; dataRoot: string; repeat?: number }
+  /** The Data API client alone: every event's batch taken as the retriever takes it (values as received, not decompressed), nothing written. */
   | { mode: 'client'; kind: 'data' | 'image'; url: string; mapUrl: string; channels: string[]; start: number; stop: number }
   /** The query's HTTP body drained as bytes, nothing decoded: what the simulator and the socket can deliver. */
   | { mode: 'raw'; kind: 'data' | 'image'; url: string; channels: string[]; start: number; stop: number }
@@ -56,8 +61,10 @@ export interface WorkerOutput {
   wall_s: number;
   /** Seconds spent loading h5wasm before the timed part (0 when not loaded). */
   h5_init_s: number;
-  /** CPU seconds (user + system) during the timed part. */
+  /** CPU seconds (user + system, every thread) during the timed part. */
   cpu_s: number;
+  /** CPU seconds of the main (JavaScript) thread alone during the timed part; the rest is worker threads, GC and I/O threads. */
+  main_cpu_s: number;
   /** Peak and final resident set size, MiB. */
   vmhwm_mb: number;
   vmrss_mb: number;
@@ -68,6 +75,16 @@ export interface WorkerOutput {
   events?: number;
   result?: unknown;
   error?: string;
+}
+
+/** CPU seconds of this process's main thread (Linux: /proc/self/task/<pid>/stat, in clock ticks of 10 ms). */
+function mainThreadCpu(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function memory(): { vmhwm_mb: number; vmrss_mb: number } {
@@ -115,20 +132,20 @@ async function clientOnly(job: Extract<WorkerJob, { mode: 'client' }>): Promise<
     pulseMapBackend: 'sf-databuffer',
   });
   const range = queryRange(job.start, job.stop, 1);
-  const query = client.retrievePulses(job.channels, BigInt(range.start), BigInt(range.stop));
+  // The batches the retriever takes (runs of events as columns); every value's last byte is read, nothing decoded.
+  const query = client.retrievePulseBatches(job.channels, BigInt(range.start), BigInt(range.stop));
   let bytes = 0;
   let events = 0;
   let touch = 0;
   let next = await query.next();
   for (; !next.done; next = await query.next()) {
-    const item = next.value;
-    if (item.kind !== 'event') continue;
-    const value = item.value; // decompresses a compressed value
-    events++;
-    if (typeof value === 'string') bytes += value.length;
-    else {
-      bytes += value.length;
-      touch ^= value[value.length - 1]!;
+    for (const item of next.value.items) {
+      if (item.kind !== 'events') continue;
+      events += item.count;
+      for (let i = 0; i < item.count; i++) {
+        bytes += item.ends[i]! - item.starts[i]!;
+        touch ^= item.bytes[item.ends[i]! - 1]!;
+      }
     }
   }
   return { bytes, events, result: { report: next.value, touch } };
@@ -155,7 +172,7 @@ async function rawDrain(job: Extract<WorkerJob, { mode: 'raw' }>): Promise<{ byt
   });
 }
 
-async function run(job: WorkerJob): Promise<Omit<WorkerOutput, 'vmhwm_mb' | 'vmrss_mb' | 'mode' | 'wall_s' | 'cpu_s' | 'h5_init_s' | 'io'>> {
+async function run(job: WorkerJob): Promise<Omit<WorkerOutput, 'vmhwm_mb' | 'vmrss_mb' | 'mode' | 'wall_s' | 'cpu_s' | 'main_cpu_s' | 'h5_init_s' | 'io'>> {
   switch (job.mode) {
     case 'plain-write':
       return plainWrite(job);
@@ -184,10 +201,16 @@ async function run(job: WorkerJob): Promise<Omit<WorkerOutput, 'vmhwm_mb' | 'vmr
     }
     case 'data-api': {
       const { retrieveFromDataApi } = await import('../lib/retrieval/data-api-retriever');
-      const result = await retrieveFromDataApi(job.input, endpointsOf(job.endpoints), job.dataRoot, job.kind);
-      if (result.state === 'failed') return { bytes: 0, result, error: result.reason };
-      const rows = Object.values(result.channels).reduce((n, c) => n + c.rows, 0);
-      return { bytes: 0, events: rows, result: { state: result.state, file: result.file, rows, retries: result.retries, file_bytes: statSync(result.file).size } };
+      const walls: number[] = [];
+      let result: Awaited<ReturnType<typeof retrieveFromDataApi>> | undefined;
+      for (let i = 0; i <= (job.repeat ?? 0); i++) {
+        const t = performance.now();
+        result = await retrieveFromDataApi(job.input, endpointsOf(job.endpoints), job.dataRoot, job.kind);
+        walls.push((performance.now() - t) / 1000);
+        if (result.state === 'failed') return { bytes: 0, result, error: result.reason };
+      }
+      const rows = Object.values(result!.channels).reduce((n, c) => n + c.rows, 0);
+      return { bytes: 0, events: rows, result: { state: result!.state, file: result!.file, rows, retries: result!.retries, file_bytes: statSync(result!.file).size, walls_s: walls } };
     }
     case 'client':
       return clientOnly(job);
@@ -220,15 +243,17 @@ async function run(job: WorkerJob): Promise<Omit<WorkerOutput, 'vmhwm_mb' | 'vmr
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as WorkerJob;
   let h5InitS = 0;
-  const needsH5 = job.mode === 'detector' || job.mode === 'data-api' || job.mode === 'check' || (job.mode === 'idle' && job.loadH5);
+  const needsH5 = job.mode === 'detector' || job.mode === 'check' || (job.mode === 'idle' && job.loadH5);
   // Loaded before the clock starts (a Lambda's cold start pays it once): the timed part is the retrieval.
   // The check is the exception: its first call loads h5wasm (cold), its repeats are timed warm.
-  if (needsH5 && job.mode !== 'check') {
+  // The Data API retriever writes with the engine: that is what it loads.
+  if ((needsH5 && job.mode !== 'check') || job.mode === 'data-api') {
     const t = performance.now();
-    await loadH5();
+    await (job.mode === 'data-api' ? loadEngine() : loadH5());
     h5InitS = (performance.now() - t) / 1000;
   }
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpu();
   const t0 = performance.now();
   let out: Awaited<ReturnType<typeof run>>;
   try {
@@ -238,7 +263,7 @@ async function main(): Promise<void> {
   }
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const output: WorkerOutput = { mode: job.mode, wall_s: wall, h5_init_s: h5InitS, cpu_s: (cpu.user + cpu.system) / 1e6, ...memory(), ...out, io: io() };
+  const output: WorkerOutput = { mode: job.mode, wall_s: wall, h5_init_s: h5InitS, cpu_s: (cpu.user + cpu.system) / 1e6, main_cpu_s: mainThreadCpu() - main0, ...memory(), ...out, io: io() };
   process.stdout.write(`BENCH-RESULT ${JSON.stringify(output, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
 }
 

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { loadServerlessYml, packagedExternals } from '../../local/serverless-config';
 import type { WorkerJob, WorkerOutput } from '../worker';
 import { BENCH_DIR, PROJECT_ROOT, RESULTS_DIR, type ProfileSummary } from './report';
 
@@ -18,8 +19,9 @@ let bundling: Promise<string> | undefined;
 
 /**
  * Bundle bench/worker.ts as serverless-esbuild bundles a Lambda (serverless.yml
- * `custom.esbuild`): ESM, node platform, h5wasm and h5wasm-plugins external
- * (they load their .wasm and plugins from the package folder), a createRequire
+ * `custom.esbuild`): ESM, node platform, the packages of `custom.esbuild.external`
+ * external (h5wasm, its plugins, the HDF5 engine's sfdaq-hdf5-engine: they load their
+ * .wasm, plugins and worker scripts from the package folder), a createRequire
  * banner; split at the worker's dynamic imports. The bundle lives inside the
  * project (bench/results/.bundle-<pid>, git-ignored, removed at exit) so node_modules resolves.
  */
@@ -38,7 +40,7 @@ export function workerBundle(): Promise<string> {
       platform: 'node',
       format: 'esm',
       target: `node${process.versions.node.split('.')[0]}`,
-      external: ['h5wasm', 'h5wasm-plugins'],
+      external: packagedExternals(loadServerlessYml(PROJECT_ROOT)),
       banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
       logLevel: 'warning',
     });

@@ -32,6 +32,8 @@ export interface RunRequest {
   pv_list: string[];
   detectors: Record<string, DetectorOptions>;
   scan_info?: Record<string, unknown>;
+  /** false: BSREAD and PVCHANNELS files without compression (default: compressed). */
+  bs_compression?: boolean;
 }
 
 function dedupe(list: readonly string[] | undefined): string[] {
@@ -77,6 +79,7 @@ export function normaliseRequest(body: RetrieveRequestBody): RunRequest {
   };
   if (body.directory_name !== undefined) request.directory_name = body.directory_name;
   if (body.scan_info !== undefined) request.scan_info = body.scan_info as Record<string, unknown>;
+  if (body.bs_compression !== undefined) request.bs_compression = body.bs_compression;
 
   if (request.channels_list.length + request.camera_list.length + request.pv_list.length + Object.keys(detectors).length === 0) {
     throw new RequestRefused('channels_list', 'request did not contain any channels to be written to file (channels_list, camera_list, pv_list and detectors are all empty)');

@@ -26,7 +26,7 @@ import { ArchiverClient } from '../adapters/buffers/archiver/client';
 import { isHistoryExpired } from '../adapters/buffers/archiver/history';
 import { pulseIdForSample } from '../adapters/buffers/archiver/pulse';
 import type { PvHistory, PvValue } from '../adapters/buffers/archiver/types';
-import { BsreadFileWriter, type ChannelSpec, type RowValue } from '../adapters/hdf5';
+import { BsreadFileWriter, type ChannelSpec, type RowValue } from '../adapters/hdf5/bsread-writer';
 import { FacilityClock, formatDataApiDate } from '../core/clock';
 import { BufferProtocolError, BufferUnavailable } from '../core/errors';
 import {
@@ -184,19 +184,21 @@ export async function retrieveFromArchiver(input: RetrieverInput, endpoints: Buf
       log.say(`times ${formatDataApiDate(fromNs)} .. ${formatDataApiDate(toNs)} (inclusive) from ${via}`);
       return writeOutputAtomically(dataRoot, input, file, async (temp) => {
         const tally = new RowTally(pvs);
-        const writer = await BsreadFileWriter.create(temp, bsreadGeneral(input));
+        // Compressed as the BSREAD file (bs_compression); the chunks are sized per PV from its samples.
+        const writer = await BsreadFileWriter.create(temp, bsreadGeneral(input), { compression: input.request.bs_compression !== false });
         const histories = archiver.getMany(pvs, fromNs, toNs);
         let pvsDone = 0;
         try {
           for (let next = await abortable(histories.next(), signal); !next.done; next = await abortable(histories.next(), signal)) {
             const h = next.value;
             const layout = pvLayout(h.samples);
-            writer.addChannel(h.pv, layout.spec);
+            writer.addChannel(h.pv, layout.spec, { expectedRows: h.samples.length });
             for (const s of h.samples) {
               const pulseId = pulseIdForSample(clock, s.timestampNs);
               writer.append(h.pv, [{ pulseId, timestampNs: s.timestampNs, value: layout.toRow(s.value) }]);
               tally.add(h.pv, pulseId);
             }
+            writer.finishChannel(h.pv);
             if (!h.found) tally.channels[h.pv]!.notFound = true;
             log.say(describePv(h, tally, layout.note));
             // PVs are archived on change, so "pulses" here are samples; the items are the PVs.
@@ -208,7 +210,7 @@ export async function retrieveFromArchiver(input: RetrieverInput, endpoints: Buf
         } catch (error) {
           void histories.return(undefined).catch(() => undefined); // ends the in-flight fetches once the current one settles
           try {
-            writer.close();
+            writer.abandon();
           } catch {
             // already failing; the temp file is deleted
           }

@@ -22,9 +22,11 @@
  * deadline/log helpers shared by both.
  */
 import { performance } from 'node:perf_hooks';
-import { DataApiClient, type ChannelHeader, type DataApiEvent, type DataApiItem, type QueryReport } from '../adapters/buffers/data-api';
+import { DataApiClient, type ChannelHeader, type DataApiBatch, type EventRun, type QueryReport } from '../adapters/buffers/data-api';
 import { withRetry } from '../adapters/buffers/retry';
-import { BsreadFileWriter, CamerasFileWriter, type ChannelSpec } from '../adapters/hdf5';
+// The writers' own modules, not the hdf5 index: this retriever needs the engine, never h5wasm.
+import { BsreadFileWriter, type ChannelSpec } from '../adapters/hdf5/bsread-writer';
+import { CamerasFileWriter } from '../adapters/hdf5/cameras-writer';
 import { BufferProtocolError, BufferUnavailable } from '../core/errors';
 import { bsreadGeneral } from './general';
 import { writeOutputAtomically } from './output-file';
@@ -139,6 +141,15 @@ export class RowTally {
     c.lastPulseId = p;
   }
 
+  /** `count` rows whose first and last pulse ids are given (a run of events). */
+  addRun(name: string, count: number, firstPulseId: bigint, lastPulseId: bigint): void {
+    const c = this.channels[name];
+    if (!c || count === 0) return;
+    c.rows += count;
+    c.firstPulseId ??= Number(firstPulseId);
+    c.lastPulseId = Number(lastPulseId);
+  }
+
   total(): number {
     return Object.values(this.channels).reduce((sum, c) => sum + c.rows, 0);
   }
@@ -150,7 +161,8 @@ const plainName = (channel: string): string => channel.slice(channel.indexOf('/'
 /** How one file kind takes the streamed items. */
 interface EventSink {
   header(header: ChannelHeader): void;
-  event(event: DataApiEvent): void;
+  /** A run of one channel's events (valid during the call only). */
+  events(run: EventRun): void;
   /** Complete the file (channels without data) and close it. */
   close(): void;
   /** Close after a failure, ignoring further errors (the temp file is deleted anyway). */
@@ -162,21 +174,30 @@ const NO_DATA_SPEC: ChannelSpec = { dtype: 'float64', shape: [] };
 
 class BsreadSink implements EventSink {
   private readonly added = new Map<string, ChannelHeader>();
+  /** The channel the buffer is sending: the Data API sends one channel after the other. */
+  private streaming: string | undefined;
   constructor(private readonly writer: BsreadFileWriter, private readonly tally: RowTally, private readonly ignored: Set<string>) {}
 
   header(h: ChannelHeader): void {
+    // The previous channel is complete: its partial chunks go to the file, its buffers are reused.
+    if (this.streaming !== undefined) this.writer.finishChannel(this.streaming);
+    this.streaming = undefined;
     if (!(h.name in this.tally.channels)) return void this.ignored.add(h.name);
     if (h.dtype === undefined) return; // an older server's "no data" header
     const known = this.added.get(h.name);
-    if (known) return sameLayout(known, h, 'data');
-    this.writer.addChannel(h.name, { dtype: h.dtype, shape: h.shape, byteOrder: h.byteOrder });
-    this.added.set(h.name, h);
+    if (known) sameLayout(known, h, 'data');
+    else {
+      this.writer.addChannel(h.name, { dtype: h.dtype, shape: h.shape, byteOrder: h.byteOrder });
+      this.added.set(h.name, h);
+    }
+    this.streaming = h.name;
   }
 
-  event(e: DataApiEvent): void {
-    if (!this.added.has(e.channel)) return;
-    this.writer.append(e.channel, [{ pulseId: e.pulseId, timestampNs: e.timestampNs, value: e.value }]);
-    this.tally.add(e.channel, e.pulseId);
+  events(run: EventRun): void {
+    const name = run.header.name;
+    if (!this.added.has(name)) return;
+    this.writer.appendColumns(name, run, run.header.compression === 'none' ? 'raw' : 'bitshuffle-lz4');
+    this.tally.addRun(name, run.count, run.pulseIds[0]!, run.pulseIds[run.count - 1]!);
   }
 
   close(): void {
@@ -186,7 +207,7 @@ class BsreadSink implements EventSink {
 
   abandon(): void {
     try {
-      this.writer.close();
+      this.writer.abandon();
     } catch {
       // already failing
     }
@@ -209,12 +230,17 @@ class CamerasSink implements EventSink {
     this.added.set(h.name, h);
   }
 
-  event(e: DataApiEvent): void {
-    if (!this.added.has(e.channel)) return;
-    const pixels = e.value; // decompressed here: h5wasm cannot write direct chunks (see cameras-writer.ts)
-    if (typeof pixels === 'string') throw new BufferProtocolError('image', `camera ${e.channel} sent a string`);
-    this.writer.appendImage(e.channel, e.pulseId, e.timestampNs, pixels);
-    this.tally.add(e.channel, e.pulseId);
+  events(run: EventRun): void {
+    const name = run.header.name;
+    if (!this.added.has(name)) return;
+    const compressed = run.header.compression !== 'none';
+    for (let i = 0; i < run.count; i++) {
+      const value = run.bytes.subarray(run.starts[i]!, run.ends[i]!);
+      // As received: a compressed image becomes its HDF5 chunk unchanged; an uncompressed one is compressed once.
+      if (compressed) this.writer.appendCompressed(name, run.pulseIds[i]!, run.timestamps[i]!, value);
+      else this.writer.appendImage(name, run.pulseIds[i]!, run.timestamps[i]!, value);
+    }
+    this.tally.addRun(name, run.count, run.pulseIds[0]!, run.pulseIds[run.count - 1]!);
   }
 
   close(): void {
@@ -311,12 +337,12 @@ export async function retrieveFromDataApi(
       const ignored = new Set<string>();
       const sink: EventSink =
         kind === 'data'
-          ? new BsreadSink(await BsreadFileWriter.create(temp, bsreadGeneral(input)), tally, ignored)
+          ? new BsreadSink(await BsreadFileWriter.create(temp, bsreadGeneral(input), bsWriterOptions(input.request, range)), tally, ignored)
           : new CamerasSink(await CamerasFileWriter.create(temp), tally, ignored);
       try {
         // Rows come for every pulse the buffer has in the queried range (at any rate): that is what "all written" means here.
         const counted = progress ? progressCounter(progress, names.length, range.stop - range.start + 1) : undefined;
-        const report = names.length > 0 ? await stream(client.retrievePulses(names, BigInt(range.start), BigInt(range.stop), signal), sink, counted) : undefined;
+        const report = names.length > 0 ? await stream(client.retrievePulseBatches(names, BigInt(range.start), BigInt(range.stop), signal), sink, counted) : undefined;
         sink.close();
         for (const name of report?.channelsNotFound ?? []) if (tally.channels[name]) tally.channels[name].notFound = true;
         return { report, tally, ignored };
@@ -366,33 +392,44 @@ export async function retrieveFromDataApi(
 }
 
 /**
+ * The BSREAD writer's options for a request: compressed unless `bs_compression` is false; 1-D chunks
+ * sized for the pulses queried (the rate-widened range: a 100 Hz channel has a row per pulse of it).
+ */
+export function bsWriterOptions(request: RetrieverInput['request'], range: { start: number; stop: number }): { compression: boolean; expectedRows: number } {
+  return { compression: request.bs_compression !== false, expectedRows: range.stop - range.start + 1 };
+}
+
+/**
  * Progress of a Data API source: rows written over all channels, as pulses
  * (rows / channels: the buffer streams one channel after the other), and the
  * value bytes received.
  */
-function progressCounter(progress: ProgressSink, channels: number, expectedPulses: number): (event: DataApiEvent) => void {
+function progressCounter(progress: ProgressSink, channels: number, expectedPulses: number): (rows: number, bytes: number) => void {
   let rows = 0;
   let bytes = 0;
-  return (event) => {
-    rows++;
-    // The bytes as received: the compressed stream when there is one (reading `value` would decompress it).
-    bytes += event.compressed ? event.compressed.byteLength : typeof event.value === 'string' ? event.value.length : event.value.byteLength;
+  return (n, b) => {
+    rows += n;
+    bytes += b;
     progress({ pulses_written: Math.floor(rows / Math.max(1, channels)), pulses_expected: expectedPulses, bytes_written: bytes });
   };
 }
 
-/** Feed the query's items to the sink; the query's report at the end. */
-async function stream(query: AsyncGenerator<DataApiItem, QueryReport>, sink: EventSink, counted?: (event: DataApiEvent) => void): Promise<QueryReport> {
+/** Feed the query's batches to the sink; the query's report at the end. */
+async function stream(query: AsyncGenerator<DataApiBatch, QueryReport>, sink: EventSink, counted?: (rows: number, bytes: number) => void): Promise<QueryReport> {
   let done = false;
   try {
     let next = await query.next();
     for (; !next.done; next = await query.next()) {
-      const item = next.value;
-      if (item.kind === 'header') sink.header(item.header);
-      else {
-        sink.event(item);
-        counted?.(item);
+      let rows = 0;
+      for (const item of next.value.items) {
+        if (item.kind === 'header') sink.header(item.header);
+        else {
+          sink.events(item);
+          rows += item.count;
+        }
       }
+      // The bytes as received (compressed streams included): the body's size.
+      counted?.(rows, next.value.bytes);
     }
     done = true;
     return next.value;

@@ -59,6 +59,11 @@ export const retrieveRequestSchema = {
     },
     /** true: names the buffers do not know (yet) are retrieved anyway, noted in the run's logs instead of refused. */
     allow_unknown_channels: { type: 'boolean' },
+    /**
+     * The BSREAD and PVCHANNELS files' datasets compressed (shuffle + gzip, readable without plugins), as
+     * the facility writes BS data; default true. false: no filter (a larger file, nothing to decode).
+     */
+    bs_compression: { type: 'boolean' },
   },
   additionalProperties: true,
   maxProperties: 64,

@@ -82,6 +82,7 @@ function specialMessage(field: string, error: ErrorObject, _data: unknown): stri
   if (field === 'kind' && error.keyword === 'pattern') return 'kind must be bs, camera or pv, or several of them separated by commas (e.g. bs,camera)';
   if (field === 'limit' && error.keyword === 'pattern') return 'limit must be a whole number from 1 to 1000';
   if (field === 'detectors' && error.keyword === 'type') return `detectors is not dictionary (must be an object: detector name -> options)`;
+  if (field === 'bs_compression') return 'bs_compression must be true or false (true, the default: BSREAD and PVCHANNELS files compressed with shuffle + gzip; false: uncompressed)';
   return undefined;
 }
 

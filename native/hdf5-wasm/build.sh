@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds lib/adapters/hdf5/engine/hdf5-engine.{mjs,wasm}: libhdf5 1.10.8 (Debian) + zlib + LZ4 + the
+# Builds lib/adapters/hdf5/engine/wasm/hdf5-engine.{mjs,wasm}: libhdf5 1.10.8 (Debian) + zlib + LZ4 + the
 # bitshuffle filter (32008), compiled to WebAssembly with Debian's emscripten 3.1.6, plus our C shim.
 #
 #   native/hdf5-wasm/build.sh              everything, from a clean machine (root: installs pinned apt packages)
@@ -11,7 +11,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-OUT="$REPO/lib/adapters/hdf5/engine"
+OUT="$REPO/lib/adapters/hdf5/engine/wasm"
 WORK="${HDF5_WASM_WORK:-/tmp/sfdaq-hdf5-wasm}"   # fixed path: part of what makes the build reproducible
 JOBS="${JOBS:-$(nproc)}"
 LINK_ONLY=0 LIBS_ONLY=0
@@ -144,8 +144,13 @@ build_link() {
   emcc $CFLAGS_COMMON -O3 -c "$SRC/lz4/lib/lz4.c" -o "$O/lz4.o"
   local BS="$SRC/plugins/bitshuffle/src"
   # LZ4_decompress_fast trusts its input; blobs come from outside (the Data API): use the safe decoder.
-  sed 's|^#define BSHUF_LZ4_DECOMPRESS_FAST|/* BSHUF_LZ4_DECOMPRESS_FAST off: safe decoder */|' "$BS/bitshuffle.c" >"$O/bitshuffle.c"
+  # This bitshuffle gives LZ4 an output capacity of the block's own size: a block that does not compress
+  # (noise, or a tiny image) comes out as length 0, a chunk no reader can decode. Give it LZ4's bound.
+  sed -e 's|^#define BSHUF_LZ4_DECOMPRESS_FAST|/* BSHUF_LZ4_DECOMPRESS_FAST off: safe decoder */|' \
+      -e 's|LZ4_compress_default(tmp_buf_bshuf, tmp_buf_lz4, size \* elem_size,size\*elem_size)|LZ4_compress_default(tmp_buf_bshuf, tmp_buf_lz4, size * elem_size, LZ4_compressBound(size * elem_size))|' \
+      "$BS/bitshuffle.c" >"$O/bitshuffle.c"
   grep -q 'BSHUF_LZ4_DECOMPRESS_FAST off' "$O/bitshuffle.c"
+  grep -q 'size \* elem_size, LZ4_compressBound(size \* elem_size))' "$O/bitshuffle.c"
   # -msse2: bitshuffle's SSE2 path, through emscripten's SSE-on-wasm-SIMD headers.
   emcc $CFLAGS_COMMON -O3 -msse2 -I"$BS" -I"$SRC/lz4/lib" -c "$O/bitshuffle.c" -o "$O/bitshuffle.o"
   local HINC=(-I"$SRC/hdf5/src" -I"$B/hdf5" -I"$B/hdf5/src")

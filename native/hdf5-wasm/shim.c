@@ -248,12 +248,14 @@ EMSCRIPTEN_KEEPALIVE int h5e_object_kind(int h) {
 
 /* ---- types ------------------------------------------------------------------------------------- */
 
-/* dtype codes shared with the wrapper (DTYPE_CODES in index.ts); | 0x100 = big-endian */
+/* dtype codes shared with the wrapper (dtypes.ts); | 0x100 = big-endian; DT_STR_FIXED carries its length
+ * in bits 16..31 (h5py's numpy 'S<n>': fixed-length ASCII, null-padded) */
 enum {
     DT_I8 = 0, DT_U8, DT_I16, DT_U16, DT_I32, DT_U32, DT_I64, DT_U64, DT_F32, DT_F64,
-    DT_BOOL = 10, DT_STR_UTF8 = 11, DT_STR_ASCII = 12
+    DT_BOOL = 10, DT_STR_UTF8 = 11, DT_STR_ASCII = 12, DT_STR_FIXED = 13
 };
 #define DT_BE 0x100
+#define DT_LEN_SHIFT 16
 
 /** A new type id (caller closes) for a dtype code; memory == 1 gives the native (little-endian) twin. */
 static hid_t make_type(int code, int memory) {
@@ -285,6 +287,16 @@ static hid_t make_type(int code, int memory) {
         H5Tset_size(t, H5T_VARIABLE);
         H5Tset_cset(t, (code & 0xff) == DT_STR_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII);
         H5Tset_strpad(t, H5T_STR_NULLTERM);
+        return t;
+    }
+    case DT_STR_FIXED: {
+        /* as h5py stores numpy 'S<n>': ASCII, null-padded, exactly n bytes per element */
+        size_t n = (size_t)((unsigned)code >> DT_LEN_SHIFT);
+        if (n == 0) { fail_msg("a fixed-length string needs a length"); return -1; }
+        hid_t t = H5Tcopy(H5T_C_S1);
+        H5Tset_size(t, n);
+        H5Tset_cset(t, H5T_CSET_ASCII);
+        H5Tset_strpad(t, H5T_STR_NULLPAD);
         return t;
     }
     default:
@@ -433,6 +445,8 @@ EMSCRIPTEN_KEEPALIVE int h5e_dataset_dtype(int h) {
         code = DT_BOOL;
     } else if (cls == H5T_STRING && H5Tis_variable_str(t) > 0) {
         code = H5Tget_cset(t) == H5T_CSET_UTF8 ? DT_STR_UTF8 : DT_STR_ASCII;
+    } else if (cls == H5T_STRING && size > 0 && size < 0x8000) {
+        code = DT_STR_FIXED | (int)(size << DT_LEN_SHIFT);
     }
     H5Tclose(t);
     return code;

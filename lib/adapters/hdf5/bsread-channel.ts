@@ -1,97 +1,215 @@
 /**
- * One channel of a BSREAD file: its five datasets under `/data/<name>/`, all
- * growing together, and the rows waiting to be written to them.
+ * One channel of a BSREAD file: its five datasets under `/data/<name>/`, growing together, each fed by a
+ * column that keeps one chunk in memory.
  */
-import type { Dataset, Group } from 'h5wasm/node';
 import { DTYPES } from '../../core/dtypes';
-import { globalDate } from './global-date';
-import type { H5Module } from './h5';
-import { createExtendable } from './h5-create';
-import { storedDtype } from './h5-dtypes';
-import { resize, writeRaw, writeStrings, type HeapScratch } from './h5-write';
-import { RowBuffer, type ChannelSpec } from './bsread-rows';
+import type { H5Engine, H5Group } from './engine';
+import { ChunkColumn, ConstantColumn, StringColumn } from './chunk-column';
+import type { ChunkPipeline } from './chunk-pipeline';
+import { GLOBAL_DATE_BYTES, type GlobalDateCache } from './global-date';
+import { GrowingDataset } from './growing-dataset';
+import { elementCount } from './h5-create';
+import { engineDtype, swapInPlace } from './h5-dtypes';
+import { rowEncoder, stringsOf, words64, type ChannelSpec, type Row, type RowColumns } from './bsread-rows';
 
-/** Rows per chunk of the 1-D bookkeeping datasets (pulse_id, timestamp, is_data_present). */
-const SCALAR_CHUNK_ROWS = 8192;
-/** Rows per chunk of variable-length string datasets (each element is a 16-byte heap id). */
+/** Rows per chunk of the 1-D datasets (pulse_id, timestamp, global_date, is_data_present, scalar data), as PSI's client. */
+export const SCALAR_CHUNK_ROWS = 8192;
+/** Rows per chunk of variable-length string data (each element is a 16-byte heap reference). */
 const STRING_CHUNK_ROWS = 1024;
-/** A channel writes its pending rows once they hold this many bytes (bounds memory per channel). */
-const CHANNEL_FLUSH_BYTES = 4 << 20;
+/** Not fatal: a stray byte in a string must not fail a run. */
+const utf8 = new TextDecoder('utf-8');
+/** Smallest chunk of the 1-D datasets in a short run. */
+const MIN_SCALAR_CHUNK_ROWS = 256;
+
+/**
+ * Rows per chunk of the 1-D datasets: 8192 as PSI's Data API 3 client, or, for a run of fewer pulses,
+ * the next power of two at or above them (at least 256): a chunk is compressed whole, padding included,
+ * and 500 channels x 4 mostly empty 8192-row chunks cost more than a short run's data.
+ *
+ * @example
+ *   scalarChunkRows(6_000) // 8192
+ *   scalarChunkRows(300)   // 512
+ */
+export function scalarChunkRows(expectedRows?: number): number {
+  if (expectedRows === undefined || expectedRows >= SCALAR_CHUNK_ROWS) return SCALAR_CHUNK_ROWS;
+  return Math.max(MIN_SCALAR_CHUNK_ROWS, 2 ** Math.ceil(Math.log2(Math.max(1, expectedRows))));
+}
 
 /**
  * Rows per chunk of a channel's `data`, as PSI's Data API 3 client chunks:
- * scalars 8192 rows, waveforms max(2, 16384 // n) rows, images one per chunk;
- * strings 1024 elements per chunk.
+ * scalars 8192 rows (fewer in a short run, see scalarChunkRows), waveforms
+ * max(2, 16384 // n) rows, images one per chunk; strings 1024 elements per chunk.
  *
  * @example
  *   dataChunkRows({ dtype: 'float64', shape: [1000] }) // 16
  */
-export function dataChunkRows(spec: ChannelSpec): number {
-  const n = spec.shape.reduce((a, b) => a * b, 1);
+export function dataChunkRows(spec: Pick<ChannelSpec, 'dtype' | 'shape'>, expectedRows?: number): number {
+  const n = elementCount(spec.shape);
   if (spec.dtype === 'string') return Math.max(1, Math.floor(STRING_CHUNK_ROWS / n));
-  if (spec.shape.length === 0) return SCALAR_CHUNK_ROWS;
+  if (spec.shape.length === 0) return scalarChunkRows(expectedRows);
   if (spec.shape.length === 1) return Math.max(2, Math.floor(16384 / n));
   return 1;
 }
 
-export class BsreadChannel {
-  /** Rows already in the file. */
-  written = 0;
-  readonly pending: RowBuffer;
-  /** Pending rows that trigger a write on their own. */
-  readonly flushRows: number;
-  private readonly data: Dataset;
-  private readonly pulseId: Dataset;
-  private readonly timestamp: Dataset;
-  private readonly globalDate: Dataset;
-  private readonly isDataPresent: Dataset;
-
-  constructor(dataGroup: Group, readonly name: string, readonly spec: ChannelSpec, flushRows?: number) {
-    const group = dataGroup.create_group(name);
-    const chunkRows = dataChunkRows(spec);
-    this.data = createExtendable(group, 'data', { dtype: storedDtype(spec.dtype), rowShape: spec.shape, chunkRows });
-    this.pulseId = createExtendable(group, 'pulse_id', { dtype: '<q', rowShape: [], chunkRows: SCALAR_CHUNK_ROWS });
-    this.timestamp = createExtendable(group, 'timestamp', { dtype: '<q', rowShape: [], chunkRows: SCALAR_CHUNK_ROWS });
-    this.globalDate = createExtendable(group, 'global_date', { dtype: 'S', rowShape: [], chunkRows: STRING_CHUNK_ROWS });
-    this.isDataPresent = createExtendable(group, 'is_data_present', { dtype: '<B', rowShape: [], chunkRows: SCALAR_CHUNK_ROWS });
-    this.pending = new RowBuffer(name, spec);
-    const rowBytes = this.pending.rowBytes; // 0 for strings
-    // Whole chunks per write where memory allows: a partial chunk is read back and rewritten next time.
-    this.flushRows = flushRows ?? (rowBytes === 0 || spec.shape.length === 0
-      ? SCALAR_CHUNK_ROWS
-      : Math.max(chunkRows, Math.min(SCALAR_CHUNK_ROWS, Math.floor(CHANNEL_FLUSH_BYTES / rowBytes))));
-  }
-
-  /** True when the pending rows should be written now. */
-  get full(): boolean {
-    return this.pending.rows >= this.flushRows || this.pending.bytes >= CHANNEL_FLUSH_BYTES;
-  }
-
-  /** Write the pending rows to all five datasets at rows [written, written + n). */
-  flush(module: H5Module, scratch: HeapScratch): void {
-    const p = this.pending;
-    const n = p.rows;
-    if (n === 0) return;
-    const at = this.written;
-    const total = at + n;
-    const { shape, dtype } = this.spec;
-    for (const ds of [this.data, this.pulseId, this.timestamp, this.globalDate, this.isDataPresent]) {
-      resize(module, ds, ds === this.data ? [total, ...shape] : [total]);
-    }
-    const dataOffset = [at, ...shape.map(() => 0)];
-    const dataCount = [n, ...shape];
-    if (dtype === 'string') writeStrings(module, this.data, dataOffset, dataCount, p.strings);
-    else writeRaw(module, scratch, this.data, dataOffset, dataCount, p.values.subarray(0, n * DTYPES[dtype].size * p.elements));
-    writeRaw(module, scratch, this.pulseId, [at], [n], bytesOf(p.pulseIds, n));
-    writeRaw(module, scratch, this.timestamp, [at], [n], bytesOf(p.timestamps, n));
-    writeStrings(module, this.globalDate, [at], [n], Array.from(p.timestamps.subarray(0, n), globalDate));
-    // Compact form: a row exists only where the channel had data.
-    writeRaw(module, scratch, this.isDataPresent, [at], [n], new Uint8Array(n).fill(1));
-    this.written = total;
-    p.clear();
-  }
+export interface ChannelContext {
+  engine: H5Engine;
+  pipeline: ChunkPipeline;
+  /** The writer's global_date rows, shared by its channels (same pulses, same dates). */
+  dates: GlobalDateCache;
+  /** Pulses the run asks for (sizes the 1-D chunks of a short run). */
+  expectedRows?: number;
 }
 
-function bytesOf(values: BigInt64Array, n: number): Uint8Array {
-  return new Uint8Array(values.buffer, values.byteOffset, n * 8);
+export class BsreadChannel {
+  private readonly data: ChunkColumn | StringColumn;
+  private readonly pulseId: ChunkColumn;
+  private readonly timestamp: ChunkColumn;
+  private readonly globalDate: ChunkColumn;
+  private readonly isDataPresent: ConstantColumn;
+  private readonly datasets: GrowingDataset[];
+  private readonly elementSize: number;
+  private readonly rowBytes: number;
+  private readonly elements: number;
+  private readonly encode: ((value: Row['value']) => Uint8Array) | undefined;
+  /** Columns handed their partial chunks (see finish); the next rows resume them. */
+  private finished = false;
+
+  constructor(group: H5Group, readonly name: string, readonly spec: ChannelSpec, private readonly ctx: ChannelContext) {
+    const filters = ctx.pipeline.deflateLevel === null ? undefined : { shuffle: true, deflate: ctx.pipeline.deflateLevel };
+    const rows1d = scalarChunkRows(ctx.expectedRows);
+    const isString = spec.dtype === 'string';
+    this.elements = elementCount(spec.shape);
+    this.elementSize = isString ? 0 : DTYPES[spec.dtype].size;
+    this.rowBytes = this.elements * this.elementSize;
+    const data = GrowingDataset.create(group, 'data', {
+      dtype: engineDtype(spec.dtype, spec.byteOrder),
+      rowShape: spec.shape,
+      chunkRows: dataChunkRows(spec, ctx.expectedRows),
+      ...(filters ? { filters } : {}),
+    });
+    const oneD = (name: string, dtype: 'int64' | 'bool' | `S${number}`) => GrowingDataset.create(group, name, { dtype, rowShape: [], chunkRows: rows1d, ...(filters ? { filters } : {}) });
+    const pulseId = oneD('pulse_id', 'int64');
+    const timestamp = oneD('timestamp', 'int64');
+    const globalDate = oneD('global_date', `S${GLOBAL_DATE_BYTES}`);
+    const isDataPresent = oneD('is_data_present', 'bool');
+    this.datasets = [data, pulseId, timestamp, globalDate, isDataPresent];
+    this.data = isString ? new StringColumn(data) : new ChunkColumn(data, this.elementSize, ctx.pipeline);
+    this.pulseId = new ChunkColumn(pulseId, 8, ctx.pipeline, 'pulse_id');
+    this.timestamp = new ChunkColumn(timestamp, 8, ctx.pipeline, 'timestamp');
+    // HDF5's shuffle takes a fixed-length string's whole size as its element size.
+    this.globalDate = new ChunkColumn(globalDate, GLOBAL_DATE_BYTES, ctx.pipeline, 'global_date');
+    this.isDataPresent = new ConstantColumn(isDataPresent, 1, 1, ctx.pipeline);
+    this.encode = isString ? undefined : rowEncoder(name, spec);
+  }
+
+  /** Rows appended (in the file or on their way). */
+  get rows(): number {
+    return this.pulseId.rows;
+  }
+
+  /**
+   * Appends rows given as columns. Every value is checked before any row is taken, so a bad value
+   * leaves the channel as it was. `encoding` 'bitshuffle-lz4': each value is a compressed stream
+   * (the Data API's), decompressed here.
+   */
+  appendColumns(rows: RowColumns, encoding: 'raw' | 'bitshuffle-lz4' = 'raw'): void {
+    const { count } = rows;
+    if (count === 0) return;
+    const values = encoding === 'bitshuffle-lz4' ? this.decompress(rows) : rows;
+    let strings: string[][] | undefined;
+    if (this.data instanceof ChunkColumn) {
+      for (let i = 0; i < count; i++) {
+        const n = values.ends[i]! - values.starts[i]!;
+        if (n !== this.rowBytes) this.fail(`${n} bytes${encoding === 'raw' ? '' : ' once decompressed'}, expected ${this.rowBytes}`);
+      }
+    } else {
+      strings = [];
+      for (let i = 0; i < count; i++) strings.push(stringsOf(this.name, this.elements, utf8.decode(values.bytes.subarray(values.starts[i]!, values.ends[i]!))));
+    }
+    this.resume();
+    if (this.data instanceof ChunkColumn) this.data.appendRows(values.bytes, values.starts, 0, count);
+    else for (const row of strings!) this.data.append(row);
+    const ids = words64(rows.pulseIds);
+    const ts = words64(rows.timestamps);
+    this.pulseId.appendWords64(ids, 0, count);
+    this.timestamp.appendWords64(ts, 0, count);
+    this.globalDate.appendGlobalDates(ts, 0, count, this.ctx.dates);
+    this.isDataPresent.append(count);
+  }
+
+  /** Appends rows given as JS values (the archiver's samples, tests). */
+  append(rows: readonly Row[]): void {
+    for (const row of rows) {
+      // Encode (and so check) the value before any column takes the row.
+      const strings = this.encode ? undefined : stringsOf(this.name, this.elements, row.value);
+      const bytes = this.encode ? this.encode(row.value) : undefined;
+      this.resume();
+      if (this.data instanceof ChunkColumn) this.data.appendRow(bytes!);
+      else this.data.append(strings!);
+      const pair = BigInt64Array.of(BigInt(row.pulseId), BigInt(row.timestampNs));
+      const w = words64(pair);
+      this.pulseId.appendWords64(w, 0, 1);
+      this.timestamp.appendWords64(w, 1, 1);
+      this.globalDate.appendGlobalDates(w, 1, 1, this.ctx.dates);
+      this.isDataPresent.append(1);
+    }
+  }
+
+  /**
+   * Hands every partial chunk on (the channel's rows are complete, e.g. the buffer moved on to the next
+   * channel): its chunk buffers go back to the pipeline, so memory holds one channel at a time.
+   */
+  finish(): void {
+    if (this.finished) return;
+    for (const column of [this.data, this.pulseId, this.timestamp, this.globalDate, this.isDataPresent]) column.finish();
+    this.finished = true;
+  }
+
+  close(): void {
+    for (const ds of this.datasets) ds.close();
+  }
+
+  /** More rows after `finish` (the channel came again): the partial chunks are read back and completed. */
+  private resume(): void {
+    if (!this.finished) return;
+    this.finished = false;
+    this.ctx.pipeline.finish();
+    for (const column of [this.data, this.pulseId, this.timestamp, this.globalDate]) {
+      if (!(column instanceof ChunkColumn)) continue;
+      column.resume((first, n) => {
+        const shape = column.target.spec.rowShape;
+        const read = column.target.ds.readSlab([first, ...shape.map(() => 0)], [n, ...shape]);
+        const stored = new Uint8Array(read.buffer, read.byteOffset, read.byteLength);
+        // readSlab gives numbers in native order; the column holds the dataset's order.
+        if (column.target.spec.dtype.endsWith('be')) swapInPlace(stored, column.elementSize);
+        return stored;
+      });
+    }
+  }
+
+  private decompress(rows: RowColumns): { bytes: Uint8Array; starts: Int32Array; ends: Int32Array } {
+    const elemSize = this.elementSize || 1;
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (let i = 0; i < rows.count; i++) {
+      const value = this.ctx.engine.bitshuffleLz4Decompress(rows.bytes.subarray(rows.starts[i]!, rows.ends[i]!), elemSize);
+      parts.push(value);
+      total += value.length;
+    }
+    const bytes = new Uint8Array(total);
+    const starts = new Int32Array(rows.count);
+    const ends = new Int32Array(rows.count);
+    let at = 0;
+    parts.forEach((p, i) => {
+      bytes.set(p, at);
+      starts[i] = at;
+      at += p.length;
+      ends[i] = at;
+    });
+    return { bytes, starts, ends };
+  }
+
+  private fail(what: string): never {
+    throw new TypeError(`channel ${this.name} (${this.spec.dtype} [${this.spec.shape.join(', ')}]): got ${what}`);
+  }
 }

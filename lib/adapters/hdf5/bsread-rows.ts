@@ -1,18 +1,18 @@
 /**
- * A channel's rows waiting to be written: pulse ids, timestamps and values in
- * compact typed arrays (not row objects), values already converted to the
- * little-endian bytes of the stored dtype.
+ * What a BSREAD writer takes: a channel's description, its rows as columns (the Data API client's event
+ * runs are such columns: no object per row), or rows as JS values (the archiver's samples), and the
+ * conversion of one JS value into the bytes of a row.
  */
 import { DTYPES, type DType } from '../../core/dtypes';
 import { elementCount } from './h5-create';
-import { swapInto, writeElement, type ByteOrder } from './h5-dtypes';
+import { writeElement, type ByteOrder } from './h5-dtypes';
 
 /** A channel as the writer stores it. */
 export interface ChannelSpec {
   dtype: DType;
   /** Element shape: [] scalar, [n] waveform, [h, w] image. */
   shape: number[];
-  /** Byte order of `Uint8Array` values (default little). */
+  /** Byte order of the channel's bytes, kept in the file (default little). */
   byteOrder?: ByteOrder;
 }
 
@@ -28,109 +28,72 @@ export interface Row {
   value: RowValue;
 }
 
-/** Bytes counted per pending row besides its value (pulse id, timestamp, bookkeeping). */
-const ROW_OVERHEAD = 24;
-
-export class RowBuffer {
-  readonly elements: number;
-  /** Bytes per row of a numeric channel (0 for strings). */
-  readonly rowBytes: number;
-  rows = 0;
-  /** Approximate memory held, for the writer's bound. */
-  bytes = 0;
+/**
+ * Rows of one channel as columns: row i has pulseIds[i], timestamps[i] and the value bytes
+ * bytes[starts[i], ends[i]) (element bytes in the channel's byte order; UTF-8 for strings; a
+ * bitshuffle-LZ4 stream when appended with that encoding). The Data API client's EventRun is one.
+ */
+export interface RowColumns {
+  count: number;
   pulseIds: BigInt64Array;
   timestamps: BigInt64Array;
-  values: Uint8Array;
-  strings: string[] = [];
-  private view: DataView;
-  private readonly decoder = new TextDecoder();
-  private readonly initialRows: number;
+  bytes: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+}
 
-  constructor(private readonly name: string, private readonly spec: ChannelSpec, initialRows = 64) {
-    this.elements = elementCount(spec.shape);
-    this.rowBytes = spec.dtype === 'string' ? 0 : this.elements * DTYPES[spec.dtype].size;
-    this.pulseIds = new BigInt64Array(initialRows);
-    this.timestamps = new BigInt64Array(initialRows);
-    this.values = new Uint8Array(initialRows * this.rowBytes);
-    this.view = new DataView(this.values.buffer);
-    this.initialRows = initialRows;
-  }
+/** The 32-bit words of an int64 column (native order: [2i] low, [2i + 1] high). */
+export function words64(values: BigInt64Array): Uint32Array {
+  return new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+}
 
-  /** Append one row; throws (leaving the buffer unchanged) when the value does not fit the channel. */
-  push(row: Row): void {
-    const pulseId = BigInt(row.pulseId);
-    const timestampNs = BigInt(row.timestampNs);
-    this.ensureCapacity(this.rows + 1);
-    if (this.spec.dtype === 'string') {
-      const strings = this.stringsOf(row.value);
-      this.strings.push(...strings);
-      this.bytes += strings.reduce((sum, s) => sum + 2 * s.length, 0);
-    } else {
-      this.encode(row.value, this.rows * this.rowBytes);
-      this.bytes += this.rowBytes;
-    }
-    this.pulseIds[this.rows] = pulseId;
-    this.timestamps[this.rows] = timestampNs;
-    this.bytes += ROW_OVERHEAD;
-    this.rows += 1;
-  }
-
-  /** Forget the pending rows (after they were written); give back memory grown for them. */
-  clear(): void {
-    this.rows = 0;
-    this.bytes = 0;
-    this.strings = [];
-    if (this.pulseIds.length > this.initialRows) {
-      this.pulseIds = new BigInt64Array(this.initialRows);
-      this.timestamps = new BigInt64Array(this.initialRows);
-      this.values = new Uint8Array(this.initialRows * this.rowBytes);
-      this.view = new DataView(this.values.buffer);
-    }
-  }
-
-  private ensureCapacity(rows: number): void {
-    if (rows <= this.pulseIds.length) return;
-    const capacity = Math.max(rows, this.pulseIds.length * 2);
-    const pulseIds = new BigInt64Array(capacity);
-    const timestamps = new BigInt64Array(capacity);
-    const values = new Uint8Array(capacity * this.rowBytes);
-    pulseIds.set(this.pulseIds);
-    timestamps.set(this.timestamps);
-    values.set(this.values);
-    this.pulseIds = pulseIds;
-    this.timestamps = timestamps;
-    this.values = values;
-    this.view = new DataView(values.buffer);
-  }
-
-  private encode(value: RowValue, at: number): void {
-    const { dtype, byteOrder = 'little' } = this.spec;
-    const size = DTYPES[dtype].size;
+/**
+ * Encodes JS values into one row's bytes for a numeric (or bool) channel, in its byte order.
+ *
+ * @example
+ *   const encode = rowEncoder('SAR:X', { dtype: 'uint16', shape: [2], byteOrder: 'big' });
+ *   encode([1, 2]) // Uint8Array [0, 1, 0, 2]
+ */
+export function rowEncoder(name: string, spec: ChannelSpec): (value: RowValue) => Uint8Array {
+  const { dtype, byteOrder = 'little' } = spec;
+  const elements = elementCount(spec.shape);
+  const size = DTYPES[dtype].size;
+  const rowBytes = elements * size;
+  const fail = (what: string): never => {
+    throw new TypeError(`channel ${name} (${dtype} [${spec.shape.join(', ')}]): got ${what}`);
+  };
+  const row = new Uint8Array(rowBytes);
+  const view = new DataView(row.buffer);
+  const integral = dtype !== 'float64' && dtype !== 'float32';
+  return (value) => {
     if (value instanceof Uint8Array) {
-      if (value.length !== this.rowBytes) this.fail(`${value.length} bytes, expected ${this.rowBytes}`);
-      if (byteOrder === 'big' && size > 1) swapInto(value, this.values, at, size);
-      else this.values.set(value, at);
-      return;
+      if (value.length !== rowBytes) fail(`${value.length} bytes, expected ${rowBytes}`);
+      return value;
     }
     const items = Array.isArray(value) ? value : [value];
-    // Check every element before writing any, so a bad row leaves the buffer as it was.
-    const integral = dtype !== 'float64' && dtype !== 'float32';
+    // Check every element before writing any, so a bad row changes nothing.
     for (const v of items) {
-      if (typeof v === 'string') this.fail('a string value');
-      if (integral && typeof v === 'number' && !Number.isInteger(v)) this.fail(`${v}, not a whole number`);
+      if (typeof v === 'string') fail('a string value');
+      if (integral && typeof v === 'number' && !Number.isInteger(v)) fail(`${v}, not a whole number`);
     }
-    if (items.length !== this.elements) this.fail(`${items.length} elements, expected ${this.elements}`);
-    for (let i = 0; i < items.length; i++) writeElement(this.view, at + i * size, dtype, items[i] as number | bigint | boolean);
-  }
-
-  private stringsOf(value: RowValue): string[] {
-    const items = value instanceof Uint8Array ? [this.decoder.decode(value)] : Array.isArray(value) ? value : [value];
-    if (items.length !== this.elements) this.fail(`${items.length} strings, expected ${this.elements}`);
-    if (items.some((v) => typeof v !== 'string')) this.fail('a non-string value');
-    return items as string[];
-  }
-
-  private fail(what: string): never {
-    throw new TypeError(`channel ${this.name} (${this.spec.dtype} [${this.spec.shape.join(', ')}]): got ${what}`);
-  }
+    if (items.length !== elements) fail(`${items.length} elements, expected ${elements}`);
+    for (let i = 0; i < items.length; i++) writeElement(view, i * size, dtype, items[i] as number | bigint | boolean, byteOrder === 'little');
+    return row;
+  };
 }
+
+/**
+ * The strings of one row of a string channel (`elements` of them).
+ *
+ * @example
+ *   stringsOf('S', 1, new TextEncoder().encode('ok')) // ['ok']
+ */
+export function stringsOf(name: string, elements: number, value: RowValue): string[] {
+  const items = value instanceof Uint8Array ? [utf8.decode(value)] : Array.isArray(value) ? value : [value];
+  if (items.length !== elements) throw new TypeError(`channel ${name} (string): got ${items.length} strings, expected ${elements}`);
+  if (items.some((v) => typeof v !== 'string')) throw new TypeError(`channel ${name} (string): got a non-string value`);
+  return items as string[];
+}
+
+/** Not fatal: a stray byte in a PV string must not fail a run. */
+const utf8 = new TextDecoder('utf-8');

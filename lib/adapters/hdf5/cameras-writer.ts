@@ -1,39 +1,41 @@
 /**
- * The CAMERAS file, in the layout of PSI's Data API 3 HDF5 client:
+ * The CAMERAS file, in the layout of PSI's Data API 3 HDF5 client, written with the HDF5 engine:
  *
  *   @file_create_datetime         root attribute, 'YYYY-MM-DDTHH:MM:SS.mmmZ'
- *   /<CAMERA>/data       (N, h, w) camera dtype (stored little-endian), chunk (1, h, w), bitshuffle+LZ4 (32008, [0, 2])
- *   /<CAMERA>/pulse_id   (N,) int64, chunk 8192, gzip 4
- *   /<CAMERA>/timestamp  (N,) int64 ns, chunk 8192, gzip 4
+ *   /<CAMERA>/data       (N, h, w) the camera's dtype in its byte order, chunk (1, h, w), bitshuffle+LZ4 (32008)
+ *   /<CAMERA>/pulse_id   (N,) int64, chunk 8192, shuffle + gzip 4
+ *   /<CAMERA>/timestamp  (N,) int64 ns, chunk 8192, shuffle + gzip 4
  *
- * Differences from PSI's client, forced by h5wasm (h5.ts): pulse_id and
- * timestamp use gzip 4 without the shuffle filter (one filter per dataset);
- * images are compressed again by the plugin, not written as direct chunks.
- * A camera with no image gets no group, as in PSI's files: the group is made
- * at the first image.
+ * As PSI's client does, an image that arrives compressed (the Data API's bitshuffle-LZ4 blob, byte for
+ * byte a chunk of filter 32008) is stored as that chunk unchanged (H5Dwrite_chunk): never decompressed,
+ * never compressed again. Only an image that arrives uncompressed is compressed, once. A camera with no
+ * image gets no group: the group is made at the first image.
  */
-import type { Dataset, File } from 'h5wasm/node';
 import { DTYPES, type DType } from '../../core/dtypes';
-import { BITSHUFFLE_LZ4, loadH5, withH5Errors, type H5Module } from './h5';
-import { checkLinkName, createExtendable, GZIP_4 } from './h5-create';
-import { storedDtype, type ByteOrder } from './h5-dtypes';
-import { HeapScratch, resize, writeRaw } from './h5-write';
+import { checkBitshuffleChunk, H5Engine, type H5Dataset, type H5File } from './engine';
+import { checkLinkName } from './h5-create';
+import { engineDtype, type ByteOrder } from './h5-dtypes';
 
 export interface CameraSpec {
   dtype: Exclude<DType, 'string'>;
   /** Image shape as stored: [height, width] (Data API 3 headers say [width, height]). */
   shape: [number, number];
-  /** Byte order of the pixels handed to `appendImage` (default little). */
+  /** Byte order of the pixels (and of the dataset: kept as they come; default little). */
   byteOrder?: ByteOrder;
 }
 
 /** pulse_id/timestamp rows kept before writing them: one chunk. */
 const ID_CHUNK_ROWS = 8192;
+/** The image dataset's extent grows by this many images at a time (set exactly at close). */
+const GROW_IMAGES = 1024;
+/** PSI's client: shuffle + gzip 4 on pulse_id and timestamp. */
+const ID_FILTERS = { shuffle: true, deflate: 4 } as const;
 
 interface Camera {
   spec: CameraSpec;
   imageBytes: number;
-  datasets?: { data: Dataset; pulseId: Dataset; timestamp: Dataset };
+  elementSize: number;
+  datasets?: { data: H5Dataset; pulseId: H5Dataset; timestamp: H5Dataset; extent: number };
   images: number;
   /** Rows of pulse_id/timestamp already written (the images are always written). */
   idsWritten: number;
@@ -43,12 +45,11 @@ interface Camera {
 
 export class CamerasFileWriter {
   private readonly cameras = new Map<string, Camera>();
-  private readonly scratch: HeapScratch;
   private closed = false;
+  /** Compressed image bytes stored (for logs and benchmarks). */
+  storedBytes = 0;
 
-  private constructor(private readonly module: H5Module, private readonly file: File) {
-    this.scratch = new HeapScratch(module);
-  }
+  private constructor(private readonly engine: H5Engine, private readonly file: H5File) {}
 
   /**
    * Create (truncate) the file and stamp `file_create_datetime`.
@@ -57,12 +58,15 @@ export class CamerasFileWriter {
    *   const w = await CamerasFileWriter.create('/sf/.../run_000001.CAMERAS.h5');
    */
   static async create(path: string, createdAt: Date = new Date()): Promise<CamerasFileWriter> {
-    const { lib, module } = await loadH5();
-    return withH5Errors(module, () => {
-      const file = new lib.File(path, 'w');
-      file.create_attribute('file_create_datetime', createdAt.toISOString());
-      return new CamerasFileWriter(module, file);
-    });
+    const engine = await H5Engine.load();
+    const file = engine.create(path);
+    try {
+      file.setAttribute('file_create_datetime', createdAt.toISOString());
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    return new CamerasFileWriter(engine, file);
   }
 
   /**
@@ -80,9 +84,11 @@ export class CamerasFileWriter {
     if (spec.shape.length !== 2 || !(h >= 1 && w >= 1 && Number.isInteger(h) && Number.isInteger(w))) {
       throw new TypeError(`camera ${name}: shape must be [height, width], got [${spec.shape.join(', ')}]`);
     }
+    const elementSize = DTYPES[spec.dtype].size;
     this.cameras.set(name, {
       spec,
-      imageBytes: h * w * DTYPES[spec.dtype].size,
+      imageBytes: h * w * elementSize,
+      elementSize,
       images: 0,
       idsWritten: 0,
       pulseIds: new BigInt64Array(ID_CHUNK_ROWS),
@@ -91,29 +97,33 @@ export class CamerasFileWriter {
   }
 
   /**
-   * Write one image now (compressed by the filter) and queue its pulse id and timestamp.
+   * Store one image that arrived bitshuffle-LZ4 compressed (the Data API's blob: 8-byte BE size,
+   * 4-byte BE block size, the LZ4 blocks) as its chunk, unchanged. Its header and block framing are
+   * checked (a cut or mislabelled blob is refused), its pixels are not decoded.
+   *
+   * @example
+   *   w.appendCompressed('SATES21-CAMS154-M1:FPICTURE', 18_940_426_916n, 1_693_900_000_123_916_000n, event.compressed);
+   */
+  appendCompressed(name: string, pulseId: bigint, timestampNs: bigint, blob: Uint8Array): void {
+    const camera = this.camera(name);
+    const problem = checkBitshuffleChunk(blob, camera.elementSize, camera.imageBytes);
+    if (problem) throw new TypeError(`camera ${name} pulse ${pulseId}: ${problem}`);
+    this.store(name, camera, pulseId, timestampNs, blob);
+  }
+
+  /**
+   * Store one image that arrived uncompressed (`pixels` in the camera's byte order): compressed once
+   * (bitshuffle-LZ4, in the engine), then stored as a chunk.
    *
    * @example
    *   w.appendImage('SATES21-CAMS154-M1:FPICTURE', 18_940_426_916n, 1_693_900_000_123_916_000n, pixels);
    */
   appendImage(name: string, pulseId: bigint, timestampNs: bigint, pixels: Uint8Array): void {
-    this.assertOpen();
-    const camera = this.cameras.get(name);
-    if (!camera) throw new Error(`camera ${name} was not added`);
+    const camera = this.camera(name);
     if (pixels.length !== camera.imageBytes) {
       throw new TypeError(`camera ${name}: image of ${pixels.length} bytes, expected ${camera.imageBytes}`);
     }
-    const { data } = (camera.datasets ??= withH5Errors(this.module, () => this.createDatasets(name, camera.spec)));
-    const [h, w] = camera.spec.shape;
-    const row = camera.images;
-    resize(this.module, data, [row + 1, h, w]);
-    const swap = camera.spec.byteOrder === 'big' ? DTYPES[camera.spec.dtype].size : 1;
-    writeRaw(this.module, this.scratch, data, [row, 0, 0], [1, h, w], pixels, swap);
-    const pending = camera.images - camera.idsWritten;
-    camera.pulseIds[pending] = BigInt(pulseId);
-    camera.timestamps[pending] = BigInt(timestampNs);
-    camera.images += 1;
-    if (pending + 1 === ID_CHUNK_ROWS) this.flushIds(camera);
+    this.store(name, camera, pulseId, timestampNs, this.engine.bitshuffleLz4Compress(pixels, camera.elementSize));
   }
 
   /** Images written so far for a camera. */
@@ -121,26 +131,59 @@ export class CamerasFileWriter {
     return this.cameras.get(name)?.images ?? 0;
   }
 
-  /** Write the queued pulse ids and timestamps and close the file. Safe to call twice. */
+  /** Write the queued pulse ids and timestamps, set the final extents and close the file. Safe to call twice. */
   close(): void {
     if (this.closed) return;
     try {
-      for (const camera of this.cameras.values()) this.flushIds(camera);
+      for (const camera of this.cameras.values()) {
+        this.flushIds(camera);
+        if (!camera.datasets) continue;
+        const [h, w] = camera.spec.shape;
+        // Shrinking a chunked dataset past chunks never written is only an extent change.
+        camera.datasets.data.resize([camera.images, h, w]);
+      }
     } finally {
       this.closed = true;
-      this.scratch.free();
-      withH5Errors(this.module, () => this.file.close());
+      this.file.close();
     }
   }
 
+  private store(name: string, camera: Camera, pulseId: bigint, timestampNs: bigint, chunk: Uint8Array): void {
+    const ds = (camera.datasets ??= this.createDatasets(name, camera.spec));
+    const [h, w] = camera.spec.shape;
+    const row = camera.images;
+    if (row >= ds.extent) {
+      ds.extent = row + GROW_IMAGES;
+      ds.data.resize([ds.extent, h, w]);
+    }
+    ds.data.writeChunk([row, 0, 0], chunk);
+    this.storedBytes += chunk.byteLength;
+    const pending = camera.images - camera.idsWritten;
+    camera.pulseIds[pending] = BigInt(pulseId);
+    camera.timestamps[pending] = BigInt(timestampNs);
+    camera.images += 1;
+    if (pending + 1 === ID_CHUNK_ROWS) this.flushIds(camera);
+  }
+
   private createDatasets(name: string, spec: CameraSpec): NonNullable<Camera['datasets']> {
-    const group = this.file.create_group(name);
-    const ids = { dtype: '<q', rowShape: [], chunkRows: ID_CHUNK_ROWS, filter: GZIP_4 };
-    return {
-      data: createExtendable(group, 'data', { dtype: storedDtype(spec.dtype), rowShape: spec.shape, chunkRows: 1, filter: BITSHUFFLE_LZ4 }),
-      pulseId: createExtendable(group, 'pulse_id', ids),
-      timestamp: createExtendable(group, 'timestamp', ids),
-    };
+    const group = this.file.createGroup(name);
+    try {
+      const ids = { dtype: 'int64', shape: [0], maxshape: [null], chunks: [ID_CHUNK_ROWS], filters: ID_FILTERS } as const;
+      return {
+        data: group.createDataset('data', {
+          dtype: engineDtype(spec.dtype, spec.byteOrder),
+          shape: [0, ...spec.shape],
+          maxshape: [null, ...spec.shape],
+          chunks: [1, ...spec.shape],
+          filters: { bitshuffleLz4: true },
+        }),
+        pulseId: group.createDataset('pulse_id', ids),
+        timestamp: group.createDataset('timestamp', ids),
+        extent: 0,
+      };
+    } finally {
+      group.close();
+    }
   }
 
   private flushIds(camera: Camera): void {
@@ -149,13 +192,20 @@ export class CamerasFileWriter {
     const { pulseId, timestamp } = camera.datasets;
     const at = camera.idsWritten;
     for (const [ds, values] of [[pulseId, camera.pulseIds], [timestamp, camera.timestamps]] as const) {
-      resize(this.module, ds, [at + n]);
-      writeRaw(this.module, this.scratch, ds, [at], [n], new Uint8Array(values.buffer, 0, n * 8));
+      ds.resize([at + n]);
+      ds.writeSlab([at], [n], values.subarray(0, n));
     }
     camera.idsWritten += n;
   }
 
+  private camera(name: string): Camera {
+    this.assertOpen();
+    const camera = this.cameras.get(name);
+    if (!camera) throw new Error(`camera ${name} was not added`);
+    return camera;
+  }
+
   private assertOpen(): void {
-    if (this.closed) throw new Error(`${this.file.filename} is closed`);
+    if (this.closed) throw new Error(`${this.file.path} is closed`);
   }
 }

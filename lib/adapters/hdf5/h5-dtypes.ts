@@ -1,9 +1,10 @@
 /**
  * Our DTypes as the HDF5 writers store them, and the conversions of values
- * into the little-endian bytes h5wasm writes (see h5.ts for why big-endian
- * and bool are stored as they are).
+ * into bytes: little-endian for h5wasm (see h5.ts for why big-endian and bool
+ * are stored as they are there); any order, real bools, for the engine.
  */
 import { DTYPES, type DType } from '../../core/dtypes';
+import type { Dtype } from './engine';
 
 export type ByteOrder = 'little' | 'big';
 
@@ -18,6 +19,20 @@ export type ByteOrder = 'little' | 'big';
 export function storedDtype(dtype: DType): string {
   if (dtype === 'bool') return '<B';
   return DTYPES[dtype].h5;
+}
+
+/**
+ * The engine dtype a channel is stored as: its own type in the byte order it arrives in (big-endian
+ * channels stay big-endian, as PSI's Data API 3 client stores them: no byte is swapped), bool as h5py's
+ * bool (an HDF5 enum), strings as variable-length UTF-8.
+ *
+ * @example
+ *   engineDtype('int32', 'big') // 'int32be'
+ *   engineDtype('bool')         // 'bool'
+ */
+export function engineDtype(dtype: DType, byteOrder: ByteOrder = 'little'): Dtype {
+  if (dtype === 'bool' || dtype === 'string') return dtype;
+  return byteOrder === 'big' && DTYPES[dtype].size > 1 ? (`${dtype}be` as Dtype) : dtype;
 }
 
 /**
@@ -82,33 +97,33 @@ export function swapInPlace(bytes: Uint8Array, size: number): void {
 }
 
 /**
- * Write one number (or bigint/boolean) as a little-endian `dtype` element at byte `offset`.
- * Integers must be whole; bool is 0/1.
+ * Write one number (or bigint/boolean) as a `dtype` element at byte `offset`, little-endian unless
+ * `littleEndian` is false. Integers must be whole; bool is 0/1.
  *
  * @example
  *   writeElement(view, 8, 'int64', 42) // bytes 8..15 = 42n, little-endian
  */
-export function writeElement(view: DataView, offset: number, dtype: DType, value: number | bigint | boolean): void {
+export function writeElement(view: DataView, offset: number, dtype: DType, value: number | bigint | boolean, littleEndian = true): void {
   if (dtype === 'string') throw new TypeError('a string channel takes string values');
   if (typeof value === 'boolean') value = value ? 1 : 0;
   if (dtype === 'float64' || dtype === 'float32') {
     const v = Number(value);
-    if (dtype === 'float64') view.setFloat64(offset, v, true);
-    else view.setFloat32(offset, v, true);
+    if (dtype === 'float64') view.setFloat64(offset, v, littleEndian);
+    else view.setFloat32(offset, v, littleEndian);
     return;
   }
   if (typeof value === 'number' && !Number.isInteger(value)) {
     throw new TypeError(`${value} is not a whole number, so not a valid ${dtype}`);
   }
   switch (dtype) {
-    case 'int64': view.setBigInt64(offset, BigInt(value), true); return;
-    case 'uint64': view.setBigUint64(offset, BigInt(value), true); return;
+    case 'int64': view.setBigInt64(offset, BigInt(value), littleEndian); return;
+    case 'uint64': view.setBigUint64(offset, BigInt(value), littleEndian); return;
     case 'int8': view.setInt8(offset, Number(value)); return;
     case 'uint8': view.setUint8(offset, Number(value)); return;
     case 'bool': view.setUint8(offset, Number(value) ? 1 : 0); return;
-    case 'int16': view.setInt16(offset, Number(value), true); return;
-    case 'uint16': view.setUint16(offset, Number(value), true); return;
-    case 'int32': view.setInt32(offset, Number(value), true); return;
-    case 'uint32': view.setUint32(offset, Number(value), true); return;
+    case 'int16': view.setInt16(offset, Number(value), littleEndian); return;
+    case 'uint16': view.setUint16(offset, Number(value), littleEndian); return;
+    case 'int32': view.setInt32(offset, Number(value), littleEndian); return;
+    case 'uint32': view.setUint32(offset, Number(value), littleEndian); return;
   }
 }

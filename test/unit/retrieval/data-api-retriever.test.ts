@@ -179,7 +179,13 @@ describe('BSREAD from the data buffer', () => {
     const py = readWithH5py(input.files.BSREAD!, 4);
     expect(py.datasets['general/user']).toMatchObject({ kind: 'string', values: 'p12345' });
     expect(py.datasets['data/SIM-DTYPE:UINT64/data']).toMatchObject({ dtype: '<u8', shape: [100], values: expectedValues('SIM-DTYPE:UINT64', range(START, START + 3)).map(String) });
-    expect(py.datasets['data/SIM-DTYPE:BOOL/data']).toMatchObject({ dtype: '|u1', shape: [100] });
+    // h5py's bool (an HDF5 enum); big-endian channels kept big-endian, as the Data API sends them.
+    expect(py.datasets['data/SIM-DTYPE:BOOL/data']).toMatchObject({ dtype: '|b1', shape: [100] });
+    expect(py.datasets['data/SIM-ENDIAN:INT32-BE/data']).toMatchObject({ dtype: '>i4' });
+    // Compressed by default (shuffle + gzip): every dataset of the channel.
+    for (const name of ['data', 'pulse_id', 'timestamp', 'global_date', 'is_data_present']) {
+      expect(py.datasets[`data/SIM-DTYPE:FLOAT64/${name}`], name).toMatchObject({ compression: 'gzip', filter_ids: [2, 1] });
+    }
     expect(py.datasets['data/SIM-ENDIAN:INT32-BE/data']?.values).toEqual(expectedValues('SIM-ENDIAN:INT32-BE', range(START, START + 3)));
     expect(py.datasets['data/SIM-DTYPE:STRING-LZ4/data']).toMatchObject({ kind: 'string', values: range(START, START + 3).map((p) => valueAt('SIM-DTYPE:STRING-LZ4', p)) });
     expect(py.datasets['data/SIM-WAVE:INT16-100/data']).toMatchObject({ dtype: '<i2', shape: [100, 100] });

@@ -11,9 +11,9 @@
 import { formatDataApiDate } from '../../../core/clock';
 import { BufferProtocolError, BufferUnavailable, RangeExpired } from '../../../core/errors';
 import type { RetryPolicy } from '../retry';
-import { eventDecoder, type DataApiEvent } from './events';
+import { EventBatcher, toEvents, type DataApiBatch, type DataApiEvent } from './events';
 import { FrameDecoder } from './frames';
-import { parseChannelHeader, type ChannelHeader } from './header';
+import type { ChannelHeader } from './header';
 import { chunks, errorReason, readText, send, type HttpCall } from './http';
 import { askPulseMap, isTransientStatus } from './pulse-map';
 import { parseRequestStatus } from './request-status';
@@ -34,6 +34,8 @@ export interface QueryReport {
   channelsWithoutData: string[];
   /** How many channels the server counted as not found. */
   notFoundCount: number;
+  /** Events received, over all channels. */
+  events: number;
 }
 
 export interface DataApiClientOptions {
@@ -116,15 +118,16 @@ export class DataApiClient {
   }
 
   /**
-   * Stream the events of `channels` in the half-open time range [startNs, endNs).
-   * Yields each channel's header, then its events; returns the request's
-   * report once the body ended and the request status was read.
+   * Stream the events of `channels` in the half-open time range [startNs, endNs), one batch per network
+   * chunk: the channel headers and runs of events (columns, no object per event) that chunk completed.
+   * A batch is valid until the next one is asked for. Returns the request's report once the body ended
+   * and the request status was read.
    *
    * @example
-   *   const q = client.query(['SAR-CVME-TIFALL5:EvtSet'], startNs, endNs);
-   *   for (let r = await q.next(); !r.done; r = await q.next()) if (r.value.kind === 'event') use(r.value.value);
+   *   const q = client.queryBatches(['SAR-CVME-TIFALL5:EvtSet'], startNs, endNs);
+   *   for (let r = await q.next(); !r.done; r = await q.next()) for (const item of r.value.items) if (item.kind === 'events') write(item);
    */
-  async *query(channels: string[], startNs: bigint, endNs: bigint, signal?: AbortSignal): AsyncGenerator<DataApiItem, QueryReport> {
+  async *queryBatches(channels: string[], startNs: bigint, endNs: bigint, signal?: AbortSignal): AsyncGenerator<DataApiBatch, QueryReport> {
     const body: Record<string, unknown> = {
       channels,
       range: { type: 'date', startDate: formatDataApiDate(startNs), endDate: formatDataApiDate(endNs) },
@@ -148,30 +151,17 @@ export class DataApiClient {
       throw new BufferProtocolError(this.buffer, `${this.buffer} buffer answered the query without an x-daqbuffer-request-id header`);
     }
 
-    const decoder = new FrameDecoder(this.buffer);
-    const eventCounts = new Map<string, number>();
+    // Frame buffers are reused from one batch to the next: a batch is valid until the next is asked for.
+    const decoder = new FrameDecoder(this.buffer, undefined, true);
+    const batcher = new EventBatcher(this.buffer);
     const withHeader = new Set<string>();
-    let header: ChannelHeader | undefined;
-    let toEvent: ReturnType<typeof eventDecoder> | undefined;
-    let count = 0;
     for await (const chunk of chunks(res, call)) {
-      for (const frame of decoder.push(chunk)) {
-        if (frame.mtype === 0) {
-          if (header) eventCounts.set(header.name, (eventCounts.get(header.name) ?? 0) + count);
-          header = parseChannelHeader(frame.header, this.buffer);
-          toEvent = eventDecoder(header, this.buffer);
-          count = 0;
-          withHeader.add(header.name);
-          yield { kind: 'header', header };
-        } else {
-          if (!toEvent) throw new BufferProtocolError(this.buffer, `${this.buffer} buffer sent an event before any channel header`);
-          count++;
-          yield toEvent(frame);
-        }
-      }
+      decoder.visit(chunk, batcher);
+      const items = batcher.take();
+      for (const item of items) if (item.kind === 'header') withHeader.add(item.header.name);
+      if (items.length > 0) yield { items, bytes: chunk.length };
     }
     decoder.end();
-    if (header) eventCounts.set(header.name, (eventCounts.get(header.name) ?? 0) + count);
 
     const requestStatus = await this.requestStatus(requestId, signal);
     if (requestStatus.errors.length > 0) {
@@ -187,9 +177,22 @@ export class DataApiClient {
       channelsNotFound,
       errors: requestStatus.errors,
       warnCount: requestStatus.warnCount,
-      channelsWithoutData: requested.filter((name) => !eventCounts.get(name)),
+      channelsWithoutData: requested.filter((name) => !batcher.counts.get(name)),
       notFoundCount: requestStatus.notFoundCount,
+      events: [...batcher.counts.values()].reduce((a, b) => a + b, 0),
     };
+  }
+
+  /**
+   * `queryBatches` one item at a time: each channel's header, then its events as objects (each with a
+   * copy of its value). Convenient for small queries and tests; writers use the batches.
+   *
+   * @example
+   *   const q = client.query(['SAR-CVME-TIFALL5:EvtSet'], startNs, endNs);
+   *   for (let r = await q.next(); !r.done; r = await q.next()) if (r.value.kind === 'event') use(r.value.value);
+   */
+  query(channels: string[], startNs: bigint, endNs: bigint, signal?: AbortSignal): AsyncGenerator<DataApiItem, QueryReport> {
+    return this.itemsOf(this.queryBatches(channels, startNs, endNs, signal));
   }
 
   /** `GET <base>/api/1/requestStatus/<id>`, parsed. */
@@ -223,37 +226,47 @@ export class DataApiClient {
    * real request this is rare, and the message says what was seen.
    *
    * @example
-   *   for (let r = await q.next(); !r.done; r = await q.next()) ... // q = client.retrievePulses(chs, 100n, 199n)
+   *   const q = client.retrievePulseBatches(chs, 100n, 199n);
+   *   for (let r = await q.next(); !r.done; r = await q.next()) for (const item of r.value.items) ...
    */
-  async *retrievePulses(
+  async *retrievePulseBatches(
     channels: string[],
     startPulse: bigint,
     stopPulse: bigint,
     signal?: AbortSignal,
-  ): AsyncGenerator<DataApiItem, QueryReport> {
+  ): AsyncGenerator<DataApiBatch, QueryReport> {
     const [startNs, endNs] = await Promise.all([this.pulseTimestampNs(startPulse, signal), this.pulseTimestampNs(stopPulse + 1n, signal)]);
-    const inner = this.query(channels, startNs, endNs, signal);
+    const report = yield* this.queryBatches(channels, startNs, endNs, signal);
+    const requested = new Set(channels.map(plainName)).size;
+    if (report.events === 0 && requested > 0 && report.notFoundCount < requested) {
+      throw new RangeExpired(
+        this.buffer,
+        `range expired from the ${this.buffer} buffer: pulses ${startPulse}..${stopPulse} map to times but no channel has any event there`,
+      );
+    }
+    return report;
+  }
+
+  /** `retrievePulseBatches` one item at a time (see `query`). */
+  retrievePulses(channels: string[], startPulse: bigint, stopPulse: bigint, signal?: AbortSignal): AsyncGenerator<DataApiItem, QueryReport> {
+    return this.itemsOf(this.retrievePulseBatches(channels, startPulse, stopPulse, signal));
+  }
+
+  /** Batches -> headers and per-event objects. */
+  private async *itemsOf(batches: AsyncGenerator<DataApiBatch, QueryReport>): AsyncGenerator<DataApiItem, QueryReport> {
     let done = false;
     try {
-      let events = 0;
-      let next = await inner.next();
-      while (!next.done) {
-        if (next.value.kind === 'event') events++;
-        yield next.value;
-        next = await inner.next();
+      let next = await batches.next();
+      for (; !next.done; next = await batches.next()) {
+        for (const item of next.value.items) {
+          if (item.kind === 'header') yield item;
+          else yield* toEvents(item, this.buffer);
+        }
       }
       done = true;
-      const report = next.value;
-      const requested = new Set(channels.map(plainName)).size;
-      if (events === 0 && requested > 0 && report.notFoundCount < requested) {
-        throw new RangeExpired(
-          this.buffer,
-          `range expired from the ${this.buffer} buffer: pulses ${startPulse}..${stopPulse} map to times but no channel has any event there`,
-        );
-      }
-      return report;
+      return next.value;
     } finally {
-      if (!done) await inner.return(undefined as never);
+      if (!done) await batches.return(undefined as never);
     }
   }
 }

@@ -30,6 +30,16 @@ export type Frame =
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * What `FrameDecoder.visit` calls per frame. An event's value is `buf[valueStart, valueEnd)`; its
+ * timestamp and pulse id (int64 BE each) are the 16 bytes before it. `owned`: `buf` is the frame's own
+ * buffer (a frame that spanned chunks), else the caller's chunk.
+ */
+export interface FrameVisitor {
+  header(json: unknown): void;
+  event(buf: Uint8Array, valueStart: number, valueEnd: number, owned: boolean): void;
+}
+
+/**
  * @example
  *   const decoder = new FrameDecoder('data');
  *   for await (const chunk of body) for (const frame of decoder.push(chunk)) handle(frame);
@@ -45,8 +55,16 @@ export class FrameDecoder {
   private partialFill = 0;
   private bytesSeen = 0;
 
-  /** `buffer` names the buffer in errors ('data', 'image'). */
-  constructor(private readonly buffer: string, private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+  /** Buffers of frames that spanned chunks, completed during the current `visit`, and free ones. */
+  private readonly completed: Uint8Array[] = [];
+  private readonly spare: Uint8Array[] = [];
+
+  /**
+   * `buffer` names the buffer in errors ('data', 'image'). `reuseFrameBuffers`: the buffer of a frame
+   * that spanned chunks is reused once the next chunk is visited (the caller is done with the frames of
+   * a chunk before it visits the next, as the client's batches are): no allocation per such frame.
+   */
+  constructor(private readonly buffer: string, private readonly maxFrameBytes = MAX_FRAME_BYTES, private readonly reuseFrameBuffers = false) {}
 
   /** True when the input so far ends inside a frame. */
   get midFrame(): boolean {
@@ -61,6 +79,25 @@ export class FrameDecoder {
   /** Feed the next chunk; returns the frames it completes, in order. */
   push(chunk: Uint8Array): Frame[] {
     const frames: Frame[] = [];
+    this.visit(chunk, {
+      header: (header) => frames.push({ mtype: 0, header }),
+      event: (buf, at, end, owned) => {
+        const view = new DataView(buf.buffer, buf.byteOffset + at - 16, 16);
+        frames.push({ mtype: 1, timestampNs: view.getBigInt64(0), pulseId: view.getBigInt64(8), value: buf.subarray(at, end), owned });
+      },
+    });
+    return frames;
+  }
+
+  /**
+   * Feed the next chunk; calls `visitor` for each frame it completes, in order, without making an
+   * object per frame (the client's batches are built this way).
+   */
+  visit(chunk: Uint8Array, visitor: FrameVisitor): void {
+    if (this.reuseFrameBuffers && this.completed.length > 0) {
+      for (const b of this.completed) if (this.spare.length < 4) this.spare.push(b);
+      this.completed.length = 0;
+    }
     let pos = 0;
     const end = chunk.length;
     while (pos < end) {
@@ -82,13 +119,12 @@ export class FrameDecoder {
       const need = this.frameLen + 4;
       if (!this.partial && pos + need <= end) {
         // Whole frame inside this chunk: decode in place.
-        const frame = this.finishFrame(chunk, pos, false);
-        if (frame) frames.push(frame);
+        this.finishFrame(chunk, pos, false, visitor);
         pos += need;
         continue;
       }
       if (!this.partial) {
-        this.partial = new Uint8Array(need);
+        this.partial = this.frameBuffer(need);
         this.partialFill = 0;
       }
       const take = Math.min(need - this.partialFill, end - pos);
@@ -98,12 +134,20 @@ export class FrameDecoder {
       if (this.partialFill === need) {
         const buf = this.partial;
         this.partial = undefined;
-        const frame = this.finishFrame(buf, 0, true);
-        if (frame) frames.push(frame);
+        if (this.reuseFrameBuffers) this.completed.push(buf);
+        this.finishFrame(buf, 0, true, visitor);
       }
     }
     this.bytesSeen += end;
-    return frames;
+  }
+
+  /** A buffer for a frame of `bytes` that spans chunks: a free one large enough, or a new one. */
+  private frameBuffer(bytes: number): Uint8Array {
+    if (this.reuseFrameBuffers) {
+      const i = this.spare.findIndex((b) => b.buffer.byteLength >= bytes);
+      if (i >= 0) return new Uint8Array(this.spare.splice(i, 1)[0]!.buffer, 0, bytes);
+    }
+    return new Uint8Array(bytes);
   }
 
   /** Signal the end of the body: a body cut inside a frame is a transient fault (retry). */
@@ -122,7 +166,7 @@ export class FrameDecoder {
   }
 
   /** `buf[at]` is the mtype byte; the trailing len follows the payload. */
-  private finishFrame(buf: Uint8Array, at: number, owned: boolean): Frame | undefined {
+  private finishFrame(buf: Uint8Array, at: number, owned: boolean, visitor: FrameVisitor): void {
     const len = this.frameLen;
     this.frameLen = -1;
     const t = at + len;
@@ -136,14 +180,12 @@ export class FrameDecoder {
       } catch (error) {
         throw this.protocol(`channel header is not JSON: ${(error as Error).message}`, error);
       }
-      return { mtype: 0, header };
-    }
-    if (mtype === 1) {
+      visitor.header(header);
+    } else if (mtype === 1) {
       if (len < 17) throw this.protocol(`event frame of ${len} B is shorter than its 17 B header`);
-      const view = new DataView(buf.buffer, buf.byteOffset + at + 1, 16);
-      return { mtype: 1, timestampNs: view.getBigInt64(0), pulseId: view.getBigInt64(8), value: buf.subarray(at + 17, t), owned };
+      visitor.event(buf, at + 17, t, owned);
     }
-    return undefined; // other message types: skipped, as the facility's client does
+    // other message types: skipped, as the facility's client does
   }
 
   private protocol(message: string, cause?: unknown): BufferProtocolError {

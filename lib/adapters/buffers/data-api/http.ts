@@ -76,21 +76,29 @@ export function send(call: HttpCall): Promise<IncomingMessage> {
  */
 export async function* chunks(res: IncomingMessage, call: HttpCall): AsyncGenerator<Uint8Array> {
   const it = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  // One watchdog per response, not a timer per chunk (a BS body has tens of thousands of chunks): it
+  // destroys the response once a wait for the next chunk exceeds the idle timeout (checked 4x per period).
+  let waitingSince = 0;
+  const watchdog = setInterval(() => {
+    if (waitingSince > 0 && Date.now() - waitingSince > call.idleTimeoutMs) res.destroy(new IdleTimeout(call.idleTimeoutMs));
+  }, Math.max(5, Math.min(1_000, call.idleTimeoutMs / 4)));
+  watchdog.unref();
   try {
     for (;;) {
-      const timer = setTimeout(() => res.destroy(new IdleTimeout(call.idleTimeoutMs)), call.idleTimeoutMs);
       let next: IteratorResult<Buffer>;
+      waitingSince = Date.now();
       try {
         next = await it.next();
       } catch (error) {
         throw networkError(error, call, 'response');
       } finally {
-        clearTimeout(timer);
+        waitingSince = 0;
       }
       if (next.done) return;
       yield next.value;
     }
   } finally {
+    clearInterval(watchdog);
     // Stopping early (caller broke out, or an error) must free the socket.
     if (!res.complete) res.destroy();
   }

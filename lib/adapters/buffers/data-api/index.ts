@@ -5,9 +5,9 @@
  *   import { DataApiClient } from '../adapters/buffers/data-api';
  */
 export { DataApiClient, DEFAULT_PULSE_MAP_RETRY, type DataApiBackend, type DataApiClientOptions, type DataApiItem, type QueryReport } from './client';
-export type { DataApiEvent } from './events';
+export { EventBatcher, toEvents, type DataApiBatch, type DataApiBatchItem, type DataApiEvent, type EventRun } from './events';
 export { parseChannelHeader, elementCount, type ChannelHeader } from './header';
-export { FrameDecoder, MAX_FRAME_BYTES, type Frame } from './frames';
+export { FrameDecoder, MAX_FRAME_BYTES, type Frame, type FrameVisitor } from './frames';
 export {
   bitshuffleLz4Compress,
   bitshuffleLz4Decompress,

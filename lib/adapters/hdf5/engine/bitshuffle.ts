@@ -42,3 +42,37 @@ export function bitshuffleLz4Decompress(mod: Hdf5EngineModule, chunk: ArrayBuffe
       return out!.bytes().slice(0, n);
     }));
 }
+
+/**
+ * Checks a filter-32008 chunk without decoding it: the header declares `expectedBytes` (when given) of
+ * whole `elementSize` elements, its block size is whole 8-element groups, and the LZ4 blocks' length
+ * fields walk exactly to the raw tail. A cut, padded or mislabelled blob fails here instead of at read
+ * time; a blob whose LZ4 content is corrupt inside a block is not detected (that needs decoding).
+ * Returns the problem, or undefined when the framing is right.
+ *
+ * @example
+ *   checkBitshuffleChunk(blob, 2, 1024 * 1280 * 2) // undefined
+ */
+export function checkBitshuffleChunk(chunk: Uint8Array, elementSize: number, expectedBytes?: number): string | undefined {
+  if (chunk.byteLength < 12) return `bitshuffle chunk of ${chunk.byteLength} bytes has no 12-byte header`;
+  const { uncompressedSize, blockSizeBytes } = parseBitshuffleHeader(chunk);
+  if (expectedBytes !== undefined && uncompressedSize !== expectedBytes) return `bitshuffle chunk declares ${uncompressedSize} bytes, expected ${expectedBytes}`;
+  if (uncompressedSize % elementSize !== 0) return `bitshuffle chunk of ${uncompressedSize} bytes is not whole ${elementSize}-byte elements`;
+  const blockElems = blockSizeBytes / elementSize;
+  if (!Number.isInteger(blockElems) || blockElems <= 0 || blockElems % 8 !== 0) return `bitshuffle block size ${blockSizeBytes} bytes is invalid for ${elementSize}-byte elements`;
+  const n = uncompressedSize / elementSize;
+  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  let pos = 12;
+  const full = Math.floor(n / blockElems);
+  const last = (n % blockElems) - ((n % blockElems) % 8);
+  const blocks = full + (last > 0 ? 1 : 0);
+  for (let b = 0; b < blocks; b++) {
+    if (pos + 4 > chunk.byteLength) return `bitshuffle chunk ends inside block ${b}'s length`;
+    const size = view.getInt32(pos);
+    if (size < 0 || pos + 4 + size > chunk.byteLength) return `bitshuffle block ${b} of ${size} bytes runs past the chunk`;
+    pos += 4 + size;
+  }
+  const tail = (n % 8) * elementSize;
+  if (pos + tail !== chunk.byteLength) return `bitshuffle chunk has ${chunk.byteLength - pos} bytes after its blocks, expected ${tail}`;
+  return undefined;
+}

@@ -2,10 +2,9 @@
  * Bitshuffle + LZ4 (filter 32008 chunks) on every core: worker threads, each with its own instance of
  * the engine's wasm. Each call answers its own chunk; `compressAll` and `compressOrdered` keep order.
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { engineFileUrl, WASM_URL } from './module';
+import { COMPRESSOR_WORKER_URL, wasmBinary as engineWasm } from 'sfdaq-hdf5-engine';
 
 export interface CompressorPoolOptions {
   /** Worker threads; default: the number of cores. */
@@ -38,8 +37,8 @@ export class CompressorPool {
 
   /** Starts the workers and waits until each has loaded the wasm. */
   static async create({ threads = availableParallelism() }: CompressorPoolOptions = {}): Promise<CompressorPool> {
-    const wasmBinary = readFileSync(WASM_URL);
-    const url = engineFileUrl('compressor-worker.mjs');
+    const wasmBinary = engineWasm();
+    const url = COMPRESSOR_WORKER_URL;
     const started = await Promise.all(
       Array.from({ length: Math.max(1, threads) }, () => {
         const worker = new Worker(url, { workerData: { wasmBinary } });

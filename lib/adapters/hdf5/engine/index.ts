@@ -22,9 +22,9 @@ import { bitshuffleLz4Compress, bitshuffleLz4Decompress } from './bitshuffle';
 import { allocTyped, dtypeCode, dtypeOfCode, dtypeSize, isStringDtype, type Dtype, type TypedArray } from './dtypes';
 import { instantiate, withBlocks, withBytes, withDoubles, withStrings, type Hdf5EngineModule } from './module';
 
-export type { Dtype, NumericDtype, TypedArray } from './dtypes';
+export type { Dtype, FixedStringDtype, NumericDtype, TypedArray } from './dtypes';
 export { CompressorPool, type CompressorPoolOptions } from './compressor-pool';
-export { BSHUF_FILTER_ID, parseBitshuffleHeader } from './bitshuffle';
+export { BSHUF_FILTER_ID, checkBitshuffleChunk, parseBitshuffleHeader } from './bitshuffle';
 
 /** An HDF5 call failed; the message carries HDF5's error stack, innermost cause first. */
 export class H5EngineError extends Error {
@@ -166,6 +166,31 @@ export class H5Engine {
     return this.mod._h5e_open_object_count();
   }
 
+  private scratch = { offsets: 0, data: 0, capacity: 0 };
+
+  /**
+   * @internal Wasm memory for one writeChunk call (offsets: 32 doubles; data: at least `bytes`), kept
+   * and grown as needed. Valid until the next call.
+   */
+  chunkScratch(rank: number, bytes: number): { offsets: number; data: number } {
+    if (rank > 32) throw new RangeError(`rank ${rank} > 32`);
+    const s = this.scratch;
+    if (s.offsets === 0) {
+      s.offsets = this.mod._malloc(32 * 8);
+      if (s.offsets === 0) throw new RangeError('HDF5 engine: cannot allocate wasm memory');
+    }
+    if (bytes > s.capacity) {
+      if (s.data) this.mod._free(s.data);
+      s.capacity = Math.max(bytes, s.capacity * 2, 1 << 16);
+      s.data = this.mod._malloc(s.capacity);
+      if (s.data === 0) {
+        s.capacity = 0;
+        throw new RangeError(`HDF5 engine: cannot allocate ${bytes} bytes of wasm memory`);
+      }
+    }
+    return { offsets: s.offsets, data: s.data };
+  }
+
   /** @internal Throws H5EngineError when a shim call failed (negative result). */
   check(result: number, what: string): number {
     if (result < 0) throw new H5EngineError(`${what}: ${this.mod.UTF8ToString(this.mod._h5e_last_error()).replace(/\s*\n\s*/g, ' ')}`);
@@ -174,7 +199,7 @@ export class H5Engine {
 }
 
 /** A file or group: where groups, datasets and attributes live. */
-abstract class H5Location {
+export abstract class H5Location {
   constructor(readonly engine: H5Engine, protected handle: number, readonly name: string) {}
 
   protected get mod(): Hdf5EngineModule {
@@ -514,8 +539,12 @@ export class H5Dataset {
    *   ds.writeChunk([pulseIndex, 0, 0], blob);
    */
   writeChunk(chunkOffset: readonly number[], bytes: ArrayBufferView, filterMask = 0): void {
-    const r = withDoubles(this.mod, chunkOffset, (o) =>
-      withBytes(this.mod, bytes, (b) => this.mod._h5e_write_chunk(this.id, chunkOffset.length, o, filterMask, b, bytes.byteLength)));
+    // The hot call of the writers (one per image, one per compressed chunk): reused wasm memory, no malloc/free.
+    const { offsets, data } = this.engine.chunkScratch(chunkOffset.length, bytes.byteLength);
+    const heap = this.mod.HEAPU8;
+    new Float64Array(heap.buffer, offsets, chunkOffset.length).set(chunkOffset);
+    heap.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), data);
+    const r = this.mod._h5e_write_chunk(this.id, chunkOffset.length, offsets, filterMask, data, bytes.byteLength);
     this.engine.check(r, `write chunk ${this.name} [${chunkOffset.join(', ')}]`);
   }
 

@@ -1,43 +1,29 @@
 /**
- * Loading the WebAssembly libhdf5 (hdf5-engine.wasm beside this file, built by
+ * Loading the WebAssembly libhdf5 (the package `sfdaq-hdf5-engine` in ./wasm, built by
  * native/hdf5-wasm/build.sh) and the small memory helpers every call uses.
+ *
+ * The .wasm, the emscripten module and the worker scripts are files that must stay files: they live in
+ * an npm package (a `file:` dependency, external to every bundle: serverless.yml custom.esbuild.external)
+ * that finds them beside itself wherever it is installed. This wrapper is bundled like any other code.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import createHdf5Engine, { type Hdf5EngineModule } from './hdf5-engine.mjs';
+import { createHdf5Engine, WASM_URL, wasmBinary as engineWasm, type Hdf5EngineModule } from 'sfdaq-hdf5-engine';
 
 export type { Hdf5EngineModule };
 
-/** Where the engine's files sit in the project, and so in a deployment package (serverless.yml `package.patterns`). */
-export const ENGINE_DIR = 'lib/adapters/hdf5/engine';
+/** Where the built artefact lives (the worker threads load the same files). */
+export { WASM_URL, MODULE_URL, COMPRESSOR_WORKER_URL, CHUNK_WORKER_URL } from 'sfdaq-hdf5-engine';
 
 /**
- * One of the engine's own files (`hdf5-engine.wasm`, `hdf5-engine.mjs`,
- * `compressor-worker.mjs`): beside this module in the source tree; in a
- * bundle (which inlines this module but not those files) at ENGINE_DIR below
- * the nearest folder up from the bundle that has it, i.e. the package root
- * where `package.patterns` put them (Lambda's /var/task, the local bundle
- * directory, a benchmark bundle inside the project).
+ * One of the engine's own files (`hdf5-engine.wasm`, `compressor-worker.mjs`, ...): in the package's folder.
  *
- * @example engineFileUrl('hdf5-engine.wasm').pathname // '/var/task/lib/adapters/hdf5/engine/hdf5-engine.wasm' in a Lambda
+ * @example engineFileUrl('hdf5-engine.wasm').pathname // '/var/task/node_modules/sfdaq-hdf5-engine/hdf5-engine.wasm' in a Lambda
  */
-export function engineFileUrl(name: string, from: string = import.meta.url): URL {
-  const beside = new URL(`./${name}`, from);
-  if (existsSync(beside)) return beside;
-  for (let dir = dirname(fileURLToPath(from)); ; dir = dirname(dir)) {
-    const candidate = join(dir, ENGINE_DIR, name);
-    if (existsSync(candidate)) return pathToFileURL(candidate);
-    if (dirname(dir) === dir) return beside; // not found: the error names the first place looked at
-  }
+export function engineFileUrl(name: string): URL {
+  return new URL(`./${name}`, WASM_URL);
 }
 
-/** Where the built artefact lives (the worker threads load the same files). */
-export const WASM_URL = engineFileUrl('hdf5-engine.wasm');
-export const MODULE_URL = engineFileUrl('hdf5-engine.mjs');
-
 /** Instantiates a fresh module: one HDF5 library instance, its own memory. */
-export async function instantiate(wasmBinary: Uint8Array = readFileSync(WASM_URL)): Promise<Hdf5EngineModule> {
+export async function instantiate(wasmBinary: Uint8Array = engineWasm()): Promise<Hdf5EngineModule> {
   const mod = await createHdf5Engine({
     wasmBinary,
     print: (text) => process.stdout.write(`[hdf5-engine] ${text}\n`),

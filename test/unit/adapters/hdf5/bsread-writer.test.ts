@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
-import { BsreadFileWriter, globalDate, type ChannelSpec, type RowValue } from '../../../../lib/adapters/hdf5';
+import { BsreadFileWriter, globalDate, type ChannelSpec, type RowColumns, type RowValue } from '../../../../lib/adapters/hdf5';
+import { py, pythonMissing } from './engine/py';
 import { allPaths, readBack, tempFolder } from './files';
-import { h5pyMissing, readWithH5py, type PyFile } from './h5py';
+import { h5pyMissing, readWithH5py, sha256, type PyFile } from './h5py';
 
 const T0 = 1_590_595_599_772_622_123n;
 const P0 = 11_000_000_000n;
@@ -11,8 +12,8 @@ interface Case {
   name: string;
   spec: ChannelSpec;
   values: RowValue[];
-  /** h5wasm dtype and the values read back (flattened). */
-  h5: string;
+  /** h5wasm's dtype (undefined: h5wasm has no name for it, h5py's below is checked) and the values read back (flattened). */
+  h5?: string;
   expected: ArrayLike<unknown>;
   /** numpy dtype string h5py reports. */
   numpy: string;
@@ -27,12 +28,14 @@ const beF32 = (...v: number[]) => {
 
 const CASES: Case[] = [
   { name: 'SARFE10-PBPG050:HAMP-INTENSITY-CAL', spec: { dtype: 'float64', shape: [] }, values: [0.5, -1.25, 3], h5: '<d', expected: [0.5, -1.25, 3], numpy: '<f8' },
-  { name: 'SIN-CVME-TIFGUN-EVR0:BUNCH-1-OK', spec: { dtype: 'bool', shape: [] }, values: [true, 0, Uint8Array.of(1)], h5: '<B', expected: [1, 0, 1], numpy: '|u1' },
+  // h5py's bool (an HDF5 enum FALSE/TRUE over int8): h5wasm reads the 0/1 bytes.
+  { name: 'SIN-CVME-TIFGUN-EVR0:BUNCH-1-OK', spec: { dtype: 'bool', shape: [] }, values: [true, 0, Uint8Array.of(1)], expected: [1, 0, 1], numpy: '|b1' },
   { name: 'SAR-CVME-TIFALL5:EvtSet', spec: { dtype: 'uint8', shape: [4] }, values: [Uint8Array.of(1, 2, 3, 4), [5, 6, 7, 8], [255, 0, 0, 9]], h5: '<B', expected: [1, 2, 3, 4, 5, 6, 7, 8, 255, 0, 0, 9], numpy: '|u1' },
   { name: 'SLAAR-LTIM01-EVR0:CALCI.x-y', spec: { dtype: 'int64', shape: [] }, values: [2n ** 62n, -5, 7n], h5: '<q', expected: [2n ** 62n, -5n, 7n], numpy: '<i8' },
   { name: 'SGE-CPCW-72-EVR0:UINT64', spec: { dtype: 'uint64', shape: [] }, values: [2n ** 64n - 1n, 0, 5], h5: '<Q', expected: [2n ** 64n - 1n, 0n, 5n], numpy: '<u8' },
-  { name: 'SAROP11-PSPEC:SPECTRUM.be', spec: { dtype: 'uint16', shape: [3], byteOrder: 'big' }, values: [be16(0x0102, 0x0304, 0xfffe), be16(1, 2, 3), [7, 8, 9]], h5: '<H', expected: [0x0102, 0x0304, 0xfffe, 1, 2, 3, 7, 8, 9], numpy: '<u2' },
-  { name: 'SATES21-PSSS:FIT-BE32', spec: { dtype: 'float32', shape: [2], byteOrder: 'big' }, values: [beF32(1.5, -2), beF32(0.25, 8), [3, 4]], h5: '<f', expected: [1.5, -2, 0.25, 8, 3, 4], numpy: '<f4' },
+  // Big-endian channels stay big-endian, as the Data API sends them (bytes) and as numbers are given.
+  { name: 'SAROP11-PSPEC:SPECTRUM.be', spec: { dtype: 'uint16', shape: [3], byteOrder: 'big' }, values: [be16(0x0102, 0x0304, 0xfffe), be16(1, 2, 3), [7, 8, 9]], h5: '>H', expected: [0x0102, 0x0304, 0xfffe, 1, 2, 3, 7, 8, 9], numpy: '>u2' },
+  { name: 'SATES21-PSSS:FIT-BE32', spec: { dtype: 'float32', shape: [2], byteOrder: 'big' }, values: [beF32(1.5, -2), beF32(0.25, 8), [3, 4]], h5: '>f', expected: [1.5, -2, 0.25, 8, 3, 4], numpy: '>f4' },
   { name: 'SATES21-ROI:2D', spec: { dtype: 'int32', shape: [2, 3] }, values: [[1, 2, 3, 4, 5, 6], [-1, -2, -3, -4, -5, -6], new Uint8Array(24)], h5: '<i', expected: [1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -6, 0, 0, 0, 0, 0, 0], numpy: '<i4' },
   { name: 'SF-OP:ESA-STATUS', spec: { dtype: 'string', shape: [] }, values: ['ok', 'héllo ✓', new TextEncoder().encode('from bytes')], h5: 'S', expected: ['ok', 'héllo ✓', 'from bytes'], numpy: 'object' },
   { name: 'SF-OP:ESA-NAMES', spec: { dtype: 'string', shape: [2] }, values: [['a', 'b'], ['', 'ü'], ['x', 'y']], h5: 'S', expected: ['a', 'b', '', 'ü', 'x', 'y'], numpy: 'object' },
@@ -40,6 +43,7 @@ const CASES: Case[] = [
 
 const EMPTY: { name: string; spec: ChannelSpec } = { name: 'SARES11-EMPTY:WAVE', spec: { dtype: 'float32', shape: [5] } };
 const ROWS = 3;
+const DATASETS = ['data', 'pulse_id', 'timestamp', 'global_date', 'is_data_present'];
 
 const folder = tempFolder('bsread');
 const mainFile = folder.path('run_000001.BSREAD.h5');
@@ -58,6 +62,28 @@ beforeAll(async () => {
 
 afterAll(() => folder.cleanup());
 
+/** Rows as the Data API client hands them: columns, each value a slice of one received buffer. */
+function columns(values: Uint8Array[], firstPulse: bigint, firstTs = T0): RowColumns {
+  const bytes = new Uint8Array(7 + values.reduce((n, v) => n + v.length, 0)); // values need not start at 0
+  const starts = new Int32Array(values.length);
+  const ends = new Int32Array(values.length);
+  let at = 7;
+  values.forEach((v, i) => {
+    bytes.set(v, at);
+    starts[i] = at;
+    at += v.length;
+    ends[i] = at;
+  });
+  return {
+    count: values.length,
+    pulseIds: BigInt64Array.from(values, (_, i) => firstPulse + BigInt(i)),
+    timestamps: BigInt64Array.from(values, (_, i) => firstTs + BigInt(i) * 10_000_000n),
+    bytes,
+    starts,
+    ends,
+  };
+}
+
 describe('BsreadFileWriter, read back with h5wasm', () => {
   it('writes /general as scalar UTF-8 strings and nothing else at the root', async () => {
     await readBack(mainFile, (file, get) => {
@@ -74,16 +100,14 @@ describe('BsreadFileWriter, read back with h5wasm', () => {
   test.for(CASES)('channel $name ($spec.dtype [$spec.shape]) keeps dtype, shape and values', async (c) => {
     await readBack(mainFile, (_file, get) => {
       const data = get(`data/${c.name}/data`);
-      expect(data.dtype).toBe(c.h5);
+      if (c.h5) expect(data.dtype).toBe(c.h5);
       expect(data.shape).toEqual([ROWS, ...c.spec.shape]);
       expect(Array.from(data.value as ArrayLike<unknown>)).toEqual(Array.from(c.expected));
       expect(get(`data/${c.name}/pulse_id`).dtype).toBe('<q');
       expect(Array.from(get(`data/${c.name}/pulse_id`).value as BigInt64Array)).toEqual([P0, P0 + 1n, P0 + 2n]);
       expect(get(`data/${c.name}/timestamp`).dtype).toBe('<q');
       expect(Array.from(get(`data/${c.name}/timestamp`).value as BigInt64Array)).toEqual([T0, T0 + 10_000_000n, T0 + 20_000_000n]);
-      expect(get(`data/${c.name}/global_date`).dtype).toBe('S');
       expect(get(`data/${c.name}/global_date`).value).toEqual([0, 1, 2].map((i) => globalDate(T0 + BigInt(i) * 10_000_000n)));
-      expect(get(`data/${c.name}/is_data_present`).dtype).toBe('<B');
       expect(Array.from(get(`data/${c.name}/is_data_present`).value as Uint8Array)).toEqual([1, 1, 1]);
     });
   });
@@ -94,13 +118,11 @@ describe('BsreadFileWriter, read back with h5wasm', () => {
       const base = `data/${EMPTY.name}`;
       expect(get(`${base}/data`).shape).toEqual([0, 5]);
       expect(get(`${base}/data`).dtype).toBe('<f');
-      for (const name of ['pulse_id', 'timestamp', 'global_date', 'is_data_present']) {
-        expect(get(`${base}/${name}`).shape).toEqual([0]);
-      }
+      for (const name of DATASETS.slice(1)) expect(get(`${base}/${name}`).shape).toEqual([0]);
     });
   });
 
-  it('chunks scalars by 8192 rows and waveforms by max(2, 16384 // n), all extendable', async () => {
+  it('chunks as PSI: scalars 8192 rows, waveforms max(2, 16384 // n), strings 1024; all extendable and shuffle + deflate', async () => {
     await readBack(mainFile, (_file, get) => {
       const scalar = get(`data/${CASES[0]!.name}/data`).metadata;
       expect(scalar.chunks).toEqual([8192]);
@@ -108,53 +130,92 @@ describe('BsreadFileWriter, read back with h5wasm', () => {
       expect(scalar.maxshape![0]).toBeGreaterThan(2 ** 63);
       expect(get(`data/${CASES[2]!.name}/data`).metadata.chunks).toEqual([4096, 4]);
       expect(get(`data/${EMPTY.name}/data`).metadata.chunks).toEqual([3276, 5]);
-      expect(get(`data/${CASES[0]!.name}/pulse_id`).metadata.chunks).toEqual([8192]);
+      expect(get(`data/${CASES[8]!.name}/data`).metadata.chunks).toEqual([1024]);
+      for (const name of DATASETS) {
+        const ds = get(`data/${CASES[0]!.name}/${name}`);
+        if (name !== 'data') expect(ds.metadata.chunks, name).toEqual([8192]);
+        expect(ds.filters.map((f) => f.id), name).toEqual([2, 1]);
+      }
     });
   });
 });
 
-describe('BsreadFileWriter batching', () => {
-  it('keeps the five datasets aligned across many flushes (per-channel rows and total bytes)', async () => {
-    const path = folder.path('batches.h5');
-    const writer = await BsreadFileWriter.create(path, GENERAL, { flushRows: 7, maxPendingBytes: 2_000 });
-    writer.addChannel('A:X', { dtype: 'float64', shape: [] });
-    writer.addChannel('B:W', { dtype: 'int16', shape: [3] });
-    writer.addChannel('C:S', { dtype: 'string', shape: [] });
-    const n = 50;
-    for (let i = 0; i < n; i++) {
-      const row = { pulseId: P0 + BigInt(i), timestampNs: T0 + BigInt(i) };
-      writer.append('A:X', [{ ...row, value: i / 2 }]);
-      if (i % 2 === 0) writer.append('B:W', [{ ...row, value: [i, -i, 1] }]);
-    }
-    writer.append('C:S', Array.from({ length: n }, (_, i) => ({ pulseId: P0 + BigInt(i), timestampNs: T0 + BigInt(i), value: `v${i}` })));
-    expect(writer.rowCount('B:W')).toBe(25);
+describe('BsreadFileWriter: columns, chunks, threads', () => {
+  it('takes rows as columns (no row objects), across many chunks, compressed on worker threads: values bit-exact', async () => {
+    const path = folder.path('columns.h5');
+    // inlineBytes 0: every chunk goes to the worker threads.
+    const writer = await BsreadFileWriter.create(path, GENERAL, { inlineBytes: 0 });
+    writer.addChannel('W:F32', { dtype: 'float32', shape: [2048] });
+    writer.addChannel('S:F64', { dtype: 'float64', shape: [] });
+    const n = 100; // 13 chunks of 8 rows
+    const rows = Array.from({ length: n }, (_, r) => new Uint8Array(Float32Array.from({ length: 2048 }, (_, i) => (i % 512) * 0.25 + r).buffer));
+    // In runs of 7, as network chunks would cut them.
+    for (let r = 0; r < n; r += 7) writer.appendColumns('W:F32', columns(rows.slice(r, r + 7), P0 + BigInt(r), T0 + BigInt(r) * 10_000_000n));
+    writer.finishChannel('W:F32');
+    const scalars = Array.from({ length: 20_000 }, (_, r) => new Uint8Array(Float64Array.of(r / 8).buffer));
+    writer.appendColumns('S:F64', columns(scalars, P0));
     writer.close();
     await readBack(path, (_file, get) => {
-      for (const [name, rows] of [['A:X', n], ['B:W', 25], ['C:S', n]] as const) {
-        for (const ds of ['data', 'pulse_id', 'timestamp', 'global_date', 'is_data_present']) {
-          expect(get(`data/${name}/${ds}`).shape![0], `${name}/${ds}`).toBe(rows);
-        }
-      }
-      expect(Array.from(get('data/A:X/data').value as Float64Array)).toEqual(Array.from({ length: n }, (_, i) => i / 2));
-      expect(Array.from(get('data/B:W/pulse_id').value as BigInt64Array)).toEqual(Array.from({ length: 25 }, (_, i) => P0 + BigInt(2 * i)));
-      expect((get('data/B:W/data').value as Int16Array).slice(-3)).toEqual(Int16Array.of(48, -48, 1));
-      expect((get('data/C:S/data').value as string[])[49]).toBe('v49');
-      expect((get('data/C:S/global_date').value as string[])[49]).toBe(globalDate(T0 + 49n));
+      const data = get('data/W:F32/data');
+      expect(data.shape).toEqual([n, 2048]);
+      const got = data.value as Float32Array;
+      const want = new Uint8Array(rows.reduce((a, r) => a + r.length, 0));
+      rows.forEach((r, i) => want.set(r, i * r.length));
+      expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(want)).toBe(true);
+      expect((get('data/W:F32/pulse_id').value as BigInt64Array)[n - 1]).toBe(P0 + BigInt(n - 1));
+      expect((get('data/W:F32/global_date').value as string[])[n - 1]).toBe(globalDate(T0 + BigInt(n - 1) * 10_000_000n));
+      const s = get('data/S:F64/data').value as Float64Array;
+      expect(s.length).toBe(20_000);
+      expect(s[19_999]).toBe(19_999 / 8);
+      expect((get('data/S:F64/is_data_present').value as Uint8Array).every((v) => v === 1)).toBe(true);
+      expect((get('data/S:F64/timestamp').value as BigInt64Array)[12_345]).toBe(T0 + 12_345n * 10_000_000n);
     });
   });
 
-  it('writes whole 8192-row chunks of a scalar channel (20,000 rows)', async () => {
-    const path = folder.path('long.h5');
+  it('a channel that comes again after finishChannel continues where it stopped (its last chunk read back)', async () => {
+    const path = folder.path('resume.h5');
     const writer = await BsreadFileWriter.create(path, GENERAL);
-    writer.addChannel('LONG', { dtype: 'int32', shape: [] });
-    const n = 20_000;
-    writer.append('LONG', Array.from({ length: n }, (_, i) => ({ pulseId: P0 + BigInt(i), timestampNs: T0 + BigInt(i) * 10_000_000n, value: i })));
+    writer.addChannel('A', { dtype: 'int16', shape: [3], byteOrder: 'big' });
+    writer.addChannel('B', { dtype: 'float64', shape: [] });
+    const row = (i: number) => be16(i, -i & 0xffff, 7);
+    writer.appendColumns('A', columns([0, 1, 2, 3, 4].map(row), P0));
+    writer.finishChannel('A');
+    writer.append('B', [{ pulseId: P0, timestampNs: T0, value: 1.5 }]);
+    writer.finishChannel('B');
+    writer.appendColumns('A', columns([5, 6].map(row), P0 + 5n, T0 + 50_000_000n));
+    expect(writer.rowCount('A')).toBe(7);
     writer.close();
     await readBack(path, (_file, get) => {
-      expect(get('data/LONG/data').value).toEqual(Int32Array.from({ length: n }, (_, i) => i));
-      expect((get('data/LONG/pulse_id').value as BigInt64Array)[n - 1]).toBe(P0 + BigInt(n - 1));
-      expect((get('data/LONG/global_date').value as string[]).length).toBe(n);
+      expect(Array.from(get('data/A/data').value as Int16Array)).toEqual([0, 1, 2, 3, 4, 5, 6].flatMap((i) => [i, i === 0 ? 0 : -i, 7]));
+      expect(Array.from(get('data/A/pulse_id').value as BigInt64Array)).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n].map((i) => P0 + i));
+      expect(get('data/A/global_date').value).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n].map((i) => globalDate(T0 + i * 10_000_000n)));
+      expect(get('data/A/is_data_present').shape).toEqual([7]);
     });
+  });
+
+  it('sizes a short run\'s 1-D chunks for it (expectedRows) and writes no filter with compression: false', async () => {
+    const path = folder.path('short.h5');
+    const writer = await BsreadFileWriter.create(path, GENERAL, { expectedRows: 300, compression: false });
+    writer.addChannel('X', { dtype: 'float64', shape: [] });
+    writer.addChannel('W', { dtype: 'uint16', shape: [1000] });
+    writer.append('X', [{ pulseId: P0, timestampNs: T0, value: 2 }]);
+    writer.close();
+    await readBack(path, (_file, get) => {
+      for (const name of DATASETS) {
+        expect(get(`data/X/${name}`).metadata.chunks, name).toEqual([512]);
+        expect(get(`data/X/${name}`).filters, name).toEqual([]);
+      }
+      expect(get('data/W/data').metadata.chunks).toEqual([16, 1000]);
+      expect(get('data/X/data').value).toEqual(Float64Array.of(2));
+    });
+  });
+
+  it('refuses a column value of the wrong size before taking any row', async () => {
+    const writer = await BsreadFileWriter.create(folder.path('refuse-columns.h5'), GENERAL);
+    writer.addChannel('N', { dtype: 'uint16', shape: [2] });
+    expect(() => writer.appendColumns('N', columns([new Uint8Array(4), new Uint8Array(3)], P0))).toThrow(/3 bytes, expected 4/);
+    expect(writer.rowCount('N')).toBe(0);
+    writer.close();
   });
 });
 
@@ -196,43 +257,79 @@ describe('globalDate', () => {
 });
 
 describe('BsreadFileWriter, read as a scientist would (h5py)', () => {
-  let py: PyFile | undefined;
-  const load = () => (py ??= readWithH5py(mainFile));
+  let file: PyFile | undefined;
+  const load = () => (file ??= readWithH5py(mainFile));
 
-  it('reads dtypes, shapes and values of every channel', (ctx) => {
+  it('reads dtypes, shapes and values of every channel (big-endian kept, bool as numpy bool)', (ctx) => {
     ctx.skip(h5pyMissing !== undefined, h5pyMissing);
-    const file = load();
+    const f = load();
     for (const c of CASES) {
-      const data = file.datasets[`data/${c.name}/data`]!;
+      const data = f.datasets[`data/${c.name}/data`]!;
       expect(data.dtype, c.name).toBe(c.numpy);
       expect(data.shape).toEqual([ROWS, ...c.spec.shape]);
-      const expected = Array.from(c.expected, (v) => (typeof v === 'bigint' ? v.toString() : v));
+      const expected = Array.from(c.expected, (v) => (typeof v === 'bigint' ? v.toString() : c.spec.dtype === 'bool' ? v === 1 : v));
       expect(data.values, c.name).toEqual(expected);
       if (c.spec.dtype === 'string') expect(data.string).toEqual({ encoding: 'utf-8', length: null });
     }
   });
 
-  it('reads pulse_id/timestamp as int64, global_date as decodable strings, is_data_present as uint8 1s', (ctx) => {
+  it('reads pulse_id/timestamp as int64, global_date as fixed 35-byte strings, is_data_present as bools; all shuffle + gzip', (ctx) => {
     ctx.skip(h5pyMissing !== undefined, h5pyMissing);
-    const file = load();
+    const f = load();
     const base = `data/${CASES[0]!.name}`;
-    expect(file.datasets[`${base}/pulse_id`]).toMatchObject({ dtype: '<i8', shape: [3], values: ['11000000000', '11000000001', '11000000002'] });
-    expect(file.datasets[`${base}/timestamp`]).toMatchObject({ dtype: '<i8', values: [T0, T0 + 10_000_000n, T0 + 20_000_000n].map(String) });
-    expect(file.datasets[`${base}/global_date`]).toMatchObject({ dtype: 'object', values: [0, 1, 2].map((i) => globalDate(T0 + BigInt(i) * 10_000_000n)) });
-    // h5wasm cannot write HDF5 enums, so not h5py's bool: uint8 0/1 (see lib/adapters/hdf5/h5.ts).
-    expect(file.datasets[`${base}/is_data_present`]).toMatchObject({ dtype: '|u1', values: [1, 1, 1] });
+    expect(f.datasets[`${base}/pulse_id`]).toMatchObject({ dtype: '<i8', shape: [3], values: ['11000000000', '11000000001', '11000000002'] });
+    expect(f.datasets[`${base}/timestamp`]).toMatchObject({ dtype: '<i8', values: [T0, T0 + 10_000_000n, T0 + 20_000_000n].map(String) });
+    expect(f.datasets[`${base}/global_date`]).toMatchObject({ string: { encoding: 'ascii', length: 35 }, values: [0, 1, 2].map((i) => globalDate(T0 + BigInt(i) * 10_000_000n)) });
+    expect(f.datasets[`${base}/is_data_present`]).toMatchObject({ dtype: '|b1', values: [true, true, true] });
+    for (const name of DATASETS) expect(f.datasets[`${base}/${name}`], name).toMatchObject({ compression: 'gzip', compression_opts: 1, filter_ids: [2, 1] });
     for (const [key, value] of Object.entries(GENERAL)) {
-      expect(file.datasets[`general/${key}`]).toMatchObject({ kind: 'string', shape: [], values: value });
+      expect(f.datasets[`general/${key}`]).toMatchObject({ kind: 'string', shape: [], values: value });
     }
-    expect(file.datasets[`data/${EMPTY.name}/data`]).toMatchObject({ dtype: '<f4', shape: [0, 5], maxshape: [null, 5] });
-    expect(file.datasets[`data/${EMPTY.name}/pulse_id`]).toMatchObject({ dtype: '<i8', shape: [0] });
+    expect(f.datasets[`data/${EMPTY.name}/data`]).toMatchObject({ dtype: '<f4', shape: [0, 5], maxshape: [null, 5] });
+    expect(f.datasets[`data/${EMPTY.name}/pulse_id`]).toMatchObject({ dtype: '<i8', shape: [0] });
   });
 
   it('has no attributes anywhere', async (ctx) => {
     ctx.skip(h5pyMissing !== undefined, h5pyMissing);
-    const file = load();
-    expect(Object.values(file.datasets).every((d) => Object.keys(d.attrs).length === 0)).toBe(true);
-    expect(Object.keys(file.attrs)).toEqual([]);
-    await readBack(mainFile, (f) => expect(allPaths(f)).toContain(`data/${CASES[0]!.name}/is_data_present`));
+    const f = load();
+    expect(Object.values(f.datasets).every((d) => Object.keys(d.attrs).length === 0)).toBe(true);
+    expect(Object.keys(f.attrs)).toEqual([]);
+    await readBack(mainFile, (h5) => expect(allPaths(h5)).toContain(`data/${CASES[0]!.name}/is_data_present`));
+  });
+
+  it('reads without any filter plugin (gzip and shuffle are HDF5\'s own), and as the 2020 check script and the reader library do', (ctx) => {
+    ctx.skip(pythonMissing !== undefined, pythonMissing);
+    // The 2020 check: pulse ids of rows whose is_data_present is true; the reader library: data + pulse_id.
+    const out = py<Record<string, { pulse_ids: number[]; data_rows: number; present: boolean[] }>>(
+      `
+res = {}
+with h5py.File(sys.argv[1], 'r') as f:
+    for channel in f['data'].keys():
+        g = f['data'][channel]
+        pulse_id_raw = g['pulse_id'][:]
+        is_data_present = g['is_data_present'][:]
+        res[channel] = {'pulse_ids': [int(p) for n, p in enumerate(pulse_id_raw) if is_data_present[n]],
+                        'data_rows': int(g['data'][:].shape[0]), 'present': [bool(x) for x in is_data_present]}
+print(json.dumps(res))
+`,
+      [mainFile],
+      { plugins: false },
+    );
+    for (const c of CASES) expect(out[c.name], c.name).toEqual({ pulse_ids: [11_000_000_000, 11_000_000_001, 11_000_000_002], data_rows: 3, present: [true, true, true] });
+    expect(out[EMPTY.name]).toEqual({ pulse_ids: [], data_rows: 0, present: [] });
+  });
+
+  it('stores the bytes of a waveform written from columns exactly (sha256 through h5py)', async (ctx) => {
+    ctx.skip(h5pyMissing !== undefined, h5pyMissing);
+    const path = folder.path('sha.h5');
+    const writer = await BsreadFileWriter.create(path, GENERAL, { inlineBytes: 0 });
+    writer.addChannel('W', { dtype: 'int32', shape: [1003] });
+    const rows = Array.from({ length: 37 }, (_, r) => new Uint8Array(Int32Array.from({ length: 1003 }, (_, i) => r * 1000 + i - 500_000).buffer));
+    writer.appendColumns('W', columns(rows, P0));
+    writer.close();
+    const f = readWithH5py(path, 2);
+    const all = new Uint8Array(rows.length * rows[0]!.length);
+    rows.forEach((r, i) => all.set(r, i * r.length));
+    expect(f.datasets['data/W/data']).toMatchObject({ dtype: '<i4', shape: [37, 1003], chunks: [16, 1003], sha256: sha256(all) });
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CamerasFileWriter, type CameraSpec } from '../../../../lib/adapters/hdf5';
+import { bitshuffleLz4Compress } from '../../../../lib/adapters/buffers/data-api/bitshuffle';
+import { H5Engine } from '../../../../lib/adapters/hdf5/engine';
 import { readBack, tempFolder } from './files';
 import { bitshuffleMissing, h5pyMissing, readWithH5py, sha256, type PyFile } from './h5py';
 
@@ -10,9 +12,9 @@ const P0 = 19_000_000_000n;
 interface Cam {
   name: string;
   spec: CameraSpec;
-  /** Images as the buffer delivers them (camera byte order). */
+  /** Images as the buffer delivers them (camera byte order, kept in the file). */
   images: Uint8Array[];
-  /** The same images as little-endian bytes: what the file must hold. */
+  /** The same images as little-endian bytes: the values a reader gets. */
   little: Uint8Array[];
   h5: string;
   numpy: string;
@@ -35,10 +37,11 @@ function camera(name: string, spec: CameraSpec, count: number, size: number, h5:
   return { name, spec, images, little, h5, numpy };
 }
 
+// Big-endian cameras stay big-endian, as the Data API sends them: the blob is then the chunk as it is.
 const CAMS: Cam[] = [
   camera('SATES21-CAMS154-M1:FPICTURE', { dtype: 'uint16', shape: [6, 8], byteOrder: 'little' }, 3, 2, '<H', '<u2'),
-  camera('SARES11-CAMS-BE.x:FPICTURE', { dtype: 'uint16', shape: [4, 5], byteOrder: 'big' }, 2, 2, '<H', '<u2'),
-  camera('SLAAR21-LCAM-C561:FPICTURE', { dtype: 'float32', shape: [3, 3], byteOrder: 'big' }, 2, 4, '<f', '<f4'),
+  camera('SARES11-CAMS-BE.x:FPICTURE', { dtype: 'uint16', shape: [4, 5], byteOrder: 'big' }, 2, 2, '>H', '>u2'),
+  camera('SLAAR21-LCAM-C561:FPICTURE', { dtype: 'float32', shape: [3, 3], byteOrder: 'big' }, 2, 4, '>f', '>f4'),
   camera('SF-GIGE-8BIT:FPICTURE', { dtype: 'uint8', shape: [5, 7] }, 4, 1, '<B', '|u1'),
 ];
 const SILENT = 'SATES21-SILENT:FPICTURE';
@@ -84,7 +87,7 @@ describe('CamerasFileWriter, read back with h5wasm', () => {
     });
   });
 
-  it('writes pulse_id and timestamp as int64 (N,), chunk 8192, gzip 4', async () => {
+  it('writes pulse_id and timestamp as int64 (N,), chunk 8192, shuffle + gzip 4 (PSI\'s client)', async () => {
     await readBack(mainFile, (_file, get) => {
       for (const cam of CAMS) {
         const n = cam.images.length;
@@ -92,7 +95,7 @@ describe('CamerasFileWriter, read back with h5wasm', () => {
           const ds = get(`${cam.name}/${name}`);
           expect(ds.dtype).toBe('<q');
           expect(ds.metadata.chunks).toEqual([8192]);
-          expect(ds.filters.map((f) => [f.id, f.cd_values])).toEqual([[1, [4]]]);
+          expect(ds.filters.map((f) => [f.id, f.cd_values])).toEqual([[2, [8]], [1, [4]]]);
           expect(Array.from(ds.value as BigInt64Array)).toEqual(Array.from({ length: n }, (_, i) => first + BigInt(i) * step));
         }
       }
@@ -129,6 +132,75 @@ describe('CamerasFileWriter, read back with h5wasm', () => {
   });
 });
 
+describe('CamerasFileWriter: compressed images stored as they came', () => {
+  const H = 64;
+  const W = 80;
+  /** A camera-like image (pedestal, noise, a spot) as little-endian uint16 bytes. */
+  const image = (seed: number) => {
+    let x = seed * 2654435761 || 1;
+    return new Uint8Array(Uint16Array.from({ length: H * W }, (_, i) => {
+      x = (x * 1103515245 + 12345) >>> 0;
+      return 1000 + ((x >>> 16) & 7) + (Math.abs((i % W) - 40) + Math.abs(Math.floor(i / W) - 30) < 8 ? 3000 : 0);
+    }).buffer);
+  };
+  const path = folder.path('blobs.h5');
+  // As the Data API sends them: bitshuffle-LZ4 with 8 KiB blocks (what the simulator and the facility send).
+  const pixels = [0, 1, 2, 3].map(image);
+  const blobs = pixels.map((p) => bitshuffleLz4Compress(p, 2, 8192));
+  // An incompressible image compressed by the writer itself (LZ4 blocks larger than their input).
+  const noise = Uint8Array.from({ length: H * W * 2 }, (_, i) => (Math.imul(i + 7, 2654435761) >>> 23) & 0xff);
+
+  beforeAll(async () => {
+    const w = await CamerasFileWriter.create(path, CREATED);
+    w.addCamera('CAM:FPICTURE', { dtype: 'uint16', shape: [H, W] });
+    w.addCamera('NOISE:FPICTURE', { dtype: 'uint16', shape: [H, W] });
+    blobs.forEach((b, i) => w.appendCompressed('CAM:FPICTURE', P0 + BigInt(i), T0 + BigInt(i), b));
+    w.appendImage('NOISE:FPICTURE', P0, T0, noise);
+    w.close();
+  });
+
+  it('each chunk in the file is the blob received, byte for byte (never decompressed, never recompressed)', async () => {
+    const engine = await H5Engine.load();
+    const file = engine.open(path);
+    try {
+      const ds = file.dataset('CAM:FPICTURE/data');
+      expect(ds.shape).toEqual([4, H, W]);
+      blobs.forEach((blob, i) => {
+        const { bytes, filterMask } = ds.readChunk([i, 0, 0]);
+        expect(filterMask).toBe(0);
+        expect(Buffer.from(bytes).equals(Buffer.from(blob)), `image ${i}`).toBe(true);
+      });
+    } finally {
+      file.close();
+    }
+  });
+
+  it('h5py + hdf5plugin decode them to the pixels, bit-exact; an incompressible image too', async (ctx) => {
+    ctx.skip(h5pyMissing !== undefined, h5pyMissing);
+    const f = readWithH5py(path, 4);
+    ctx.skip(bitshuffleMissing(f) !== undefined, bitshuffleMissing(f));
+    expect(f.datasets['CAM:FPICTURE/data']).toMatchObject({ dtype: '<u2', shape: [4, H, W], filter_ids: [32008], sha256: sha256(concat(pixels)) });
+    expect(f.datasets['NOISE:FPICTURE/data']?.sha256).toBe(sha256(noise));
+    expect(f.datasets['CAM:FPICTURE/pulse_id']?.values).toEqual([P0, P0 + 1n, P0 + 2n, P0 + 3n].map(String));
+  });
+
+  it('refuses a blob that declares another size, is cut, or has bytes after its blocks', async () => {
+    const w = await CamerasFileWriter.create(folder.path('bad-blobs.h5'));
+    w.addCamera('CAM:FPICTURE', { dtype: 'uint16', shape: [H, W] });
+    const blob = blobs[0]!;
+    const other = bitshuffleLz4Compress(image(9).subarray(0, H * W), 2, 8192);
+    expect(() => w.appendCompressed('CAM:FPICTURE', P0, T0, other)).toThrow(/declares 5120 bytes, expected 10240/);
+    expect(() => w.appendCompressed('CAM:FPICTURE', P0, T0, blob.subarray(0, blob.length - 5))).toThrow(/runs past the chunk|after its blocks/);
+    const padded = new Uint8Array(blob.length + 3);
+    padded.set(blob);
+    expect(() => w.appendCompressed('CAM:FPICTURE', P0, T0, padded)).toThrow(/3 bytes after its blocks/);
+    expect(() => w.appendCompressed('CAM:FPICTURE', P0, T0, blob.subarray(0, 8))).toThrow(/12-byte header/);
+    expect(w.imageCount('CAM:FPICTURE')).toBe(0);
+    w.appendCompressed('CAM:FPICTURE', P0, T0, blob);
+    w.close();
+  });
+});
+
 describe('CamerasFileWriter, read as a scientist would (h5py)', () => {
   let py: PyFile | undefined;
   const load = () => (py ??= readWithH5py(mainFile, 8));
@@ -140,16 +212,17 @@ describe('CamerasFileWriter, read as a scientist would (h5py)', () => {
     for (const cam of CAMS) {
       const data = file.datasets[`${cam.name}/data`]!;
       expect(data, cam.name).toMatchObject({ dtype: cam.numpy, shape: [cam.images.length, ...cam.spec.shape], chunks: [1, ...cam.spec.shape], filter_ids: [32008] });
+      // h5_to_json hashes the values as little-endian bytes, whatever the stored order.
       expect(data.sha256, cam.name).toBe(sha256(concat(cam.little)));
     }
   });
 
-  it('reads pulse_id/timestamp as int64 with gzip and the root attribute as a string', (ctx) => {
+  it('reads pulse_id/timestamp as int64 with shuffle + gzip and the root attribute as a string', (ctx) => {
     ctx.skip(h5pyMissing !== undefined, h5pyMissing);
     const file = load();
     expect(file.attrs).toEqual({ file_create_datetime: '2024-03-01T12:34:56.789Z' });
     const cam = CAMS[1]!;
-    expect(file.datasets[`${cam.name}/pulse_id`]).toMatchObject({ dtype: '<i8', shape: [2], chunks: [8192], compression: 'gzip', compression_opts: 4, values: [String(P0), String(P0 + 1n)] });
+    expect(file.datasets[`${cam.name}/pulse_id`]).toMatchObject({ dtype: '<i8', shape: [2], chunks: [8192], compression: 'gzip', compression_opts: 4, filter_ids: [2, 1], values: [String(P0), String(P0 + 1n)] });
     expect(file.datasets[`${cam.name}/timestamp`]).toMatchObject({ dtype: '<i8', values: [String(T0), String(T0 + 10_000_000n)] });
   });
 });
