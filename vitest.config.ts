@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most end-to-end files wait on their stack's processes, not on this one: two files at a time
+    // keep both cores busy (vitest's default on a 2-core machine is one).
+    maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
   },
 });

@@ -33,7 +33,7 @@ describe('the deployment\'s functions', () => {
     expect(Object.keys(bundles.functions).sort()).toEqual(settings.map((f) => f.functionName).sort());
     expect(bundles.functions.retrieve).toMatchObject({ file: join(bundles.dir, 'functions/retrieve.mjs'), exportName: 'handler' });
     expect(bundles.functions.currentRunNumber!.file).toBe(bundles.functions.advanceRunNumber!.file);
-    expect((await readdir(join(bundles.dir, 'node_modules'))).sort()).toEqual(['h5wasm', 'h5wasm-plugins']);
+    expect((await readdir(join(bundles.dir, 'node_modules'))).sort()).toEqual(['h5wasm', 'h5wasm-plugins', 'sfdaq-hdf5-engine']);
     expect(settings.find((f) => f.functionName === 'retrieveSource')).toMatchObject({ timeoutSeconds: 900, memoryMb: 2048 });
     expect(settings.find((f) => f.functionName === 'retrieve')).toMatchObject({ timeoutSeconds: 29, memoryMb: 1024 });
   });
