@@ -182,7 +182,8 @@ describe.skipIf(!available)('the run monitor in Chromium', () => {
     const bar = page.locator('.source-card[data-source="JF01T03V01"] [role=progressbar][aria-valuenow]');
     await bar.waitFor({ timeout: 30_000 });
     expect(Number(await bar.getAttribute('aria-valuemax'))).toBe(800);
-    expect(Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+    // The bar is there from the plan on (0 written); the parts' reports then move it.
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000, interval: 100 }).toBeGreaterThan(0);
     expect(await page.locator('.source-card[data-source="JF01T03V01"]').textContent()).toMatch(/\/ 800 pulses/);
     await page.screenshot({ path: `${SHOTS}run-progress.png` });
     await page.locator('.source-card[data-source="JF01T03V01"][data-state="done"]').waitFor({ timeout: 60_000 });

@@ -6,7 +6,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { OpenApiDocument } from '../../lib/openapi/document';
 import { latestFilePath } from '../../lib/adapters/buffers/detector/layout';
-import { DEMO_FACILITY } from '../../local/demo-facility';
+import { SMALL_DEMO_FACILITY } from '../../local/demo-facility';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { schemaValidator } from '../unit/openapi/schema-validator';
 
@@ -22,7 +22,7 @@ let doc: OpenApiDocument;
 
 beforeAll(async () => {
   // The demo facility, with what the facility says about alvra's detector.
-  const facility = structuredClone(DEMO_FACILITY);
+  const facility = structuredClone(SMALL_DEMO_FACILITY);
   facility.beamlines.alvra!.detectors = { [DET]: { description: '1p5M Alvra detector', daq: 12 } };
   stack = await startTestStack({ facility, calibration: true });
   doc = (await stack.get('/openapi.json')).json as unknown as OpenApiDocument;
@@ -31,7 +31,7 @@ afterAll(async () => {
   // The runs accepted here finish first: a workflow still writing when the emulators close fails the process.
   await stack?.sfn.idle();
   await stack?.destroy();
-});
+}, 180_000);
 
 const check = (name: string, body: unknown) => {
   const validate = schemaValidator(doc)(name);

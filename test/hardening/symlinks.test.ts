@@ -160,7 +160,11 @@ describe('accepted, and the symlink is replaced, never written through', () => {
       // The retriever stopped before writing: the planted links are left as they were, not followed.
       expect(source.reason).toMatch(/log|ELOOP|symbolic/i);
       expect((await lstat(join(raw, `run_000001.${suffix}.h5`))).isSymbolicLink()).toBe(true);
-      expect((await lstat(join(raw, `.run_000001.${suffix}.h5.partial`))).isSymbolicLink()).toBe(true);
+      // A detector's skeleton is prepared before its parts run, so there the .partial link was already replaced
+      // (unlinked, never followed) and the skeleton removed when the source failed; elsewhere it is left as it was.
+      const partial = await lstat(join(raw, `.run_000001.${suffix}.h5.partial`)).catch(() => undefined);
+      if (suffix.startsWith('JF')) expect(partial === undefined || partial.isSymbolicLink()).toBe(true);
+      else expect(partial?.isSymbolicLink()).toBe(true);
     } else {
       expect((await lstat(join(raw, `run_000001.${suffix}.h5`))).isFile()).toBe(true);
       expect(await h5Problem(join(raw, `run_000001.${suffix}.h5`))).toBeUndefined();

@@ -77,11 +77,10 @@ const NOT_KNOWN: Record<NameKind, (buffer: string) => string> = {
  *   runLog.push(...check.notes);
  */
 export async function checkNames(request: NameCheckRequest, catalogues: NameCatalogues, options: NameCheckOptions = {}): Promise<NameCheck> {
-  const now = options.now ?? Date.now;
-  const deadline = now() + (options.budgetMs ?? 300);
-  const remaining = () => Math.max(0, deadline - now());
+  // The catalogues are asked at once, in parallel, so each gets the whole budget (and a refusal note names it).
+  const budgetMs = options.budgetMs ?? 300;
   const ask = (kind: NameKind): Promise<CatalogueAnswer> | undefined =>
-    catalogues[kind]?.names({ budgetMs: remaining(), ...(options.signal ? { signal: options.signal } : {}) });
+    catalogues[kind]?.names({ budgetMs, ...(options.signal ? { signal: options.signal } : {}) });
 
   const present = LISTS.filter(([field, kind]) => (request[field]?.length ?? 0) > 0 && catalogues[kind]);
   const answers: Partial<Record<NameKind, CatalogueAnswer>> = {};

@@ -34,7 +34,7 @@ describe('esbuild options from serverless.yml, as serverless-esbuild passes them
     expect(options).toMatchObject({
       bundle: true, minify: false, platform: 'node', format: 'esm', target: 'node22',
       outExtension: { '.js': '.mjs' },
-      external: ['h5wasm', 'h5wasm-plugins', 'aws-sdk'],
+      external: ['h5wasm', 'h5wasm-plugins', 'sfdaq-hdf5-engine', 'aws-sdk'],
       banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     });
     expect(options).not.toHaveProperty('installExtraArgs');
