@@ -8,7 +8,7 @@
  * each image dataset a virtual dataset over the parts' (`assembleConvertedFile`).
  * With one part, the part is the file.
  *
- * Bools are uint8 0/1 as the layout says (as ConvertedFileWriter writes them).
+ * Bools are uint8 0/1 as the layout says.
  */
 import { CONVERTED_COMPRESSION, type LayoutDataset, type LayoutDType } from '../../../core/jungfrau/file-layout';
 import { H5Engine, type Dtype, type H5File } from '../engine';

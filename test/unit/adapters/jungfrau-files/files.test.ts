@@ -6,7 +6,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
-  ConvertedFileWriter,
   readCalibration,
   readGainFile,
   readPedestalFile,
@@ -14,6 +13,7 @@ import {
   writePedestalFile,
 } from '../../../../lib/adapters/jungfrau-files';
 import { loadH5 } from '../../../../lib/adapters/hdf5/h5';
+import { ConvertedPartWriter } from '../../../../lib/adapters/hdf5/detector/converted-files';
 import { createConverter } from '../../../../lib/core/jungfrau/converter';
 import { convertedFileLayout } from '../../../../lib/core/jungfrau/file-layout';
 import { CalibrationInvalid } from '../../../../lib/core/jungfrau/calibration';
@@ -124,9 +124,9 @@ describe('pedestal file', () => {
 });
 
 describe('converted file', () => {
-  test.skipIf(bitshuffleMissing)('written from its layout; h5py sees the datasets, dtypes and values', async () => {
+  test.skipIf(bitshuffleMissing)('written from its layout (one part is the file); h5py sees the datasets, dtypes and values', async () => {
     const modules = 3;
-    const options = resolveDetectorOptions('JF01T03V01', modules, { adc_to_energy: true, geometry: true, factor: 0.5, compression: true, disabled_modules: [1] });
+    const options = resolveDetectorOptions('JF01T03V01', modules, { adc_to_energy: true, geometry: true, factor: 0.5, disabled_modules: [1] });
     const n = modules * MP;
     const calibration = { modules, gain: [0, 1, 2, 3].map(() => new Float32Array(n).fill(2)), pedestal: [0, 1, 2].map(() => new Float32Array(n).fill(10)), pixelMask: new Uint32Array(n) };
     calibration.pixelMask[5] = 1 << 3;
@@ -137,10 +137,11 @@ describe('converted file', () => {
     converter.convert(raw, frames, [images!]);
     const layout = convertedFileLayout(options, converter, frames);
     const path = tmp.path('converted.h5');
-    const w = await ConvertedFileWriter.create(path, layout);
-    w.writeImages(0, 0, images!.subarray(0, 2 * 1614 * 1030), 2);
-    w.writeImages(0, 2, images!.subarray(2 * 1614 * 1030), 1);
-    w.close({ detectorName: 'JF01T03V01', pulseId: BigUint64Array.of(10n, 12n, 14n), daqRec: Uint32Array.of(1, 1 << 19, 0), isGoodFrame: Uint8Array.of(1, 1, 1) });
+    const w = await ConvertedPartWriter.create(path, layout, 'JF01T03V01');
+    const frame = (i: number) => new Uint8Array(images!.buffer, images!.byteOffset + i * 1614 * 1030 * 4, 1614 * 1030 * 4);
+    w.appendFrames(0, [frame(0), frame(1)]);
+    w.appendFrames(0, [frame(2)]);
+    w.close({ pulseId: BigUint64Array.of(10n, 12n, 14n), daqRec: Uint32Array.of(1, 1 << 19, 0), isGoodFrame: Uint8Array.of(1, 1, 1) });
     const info = python(
       `f = h5py.File(sys.argv[1])
 import hdf5plugin
@@ -157,7 +158,7 @@ out["values"] = [int(d[2, 0, 0]), int(d[0, 0, 5]), int(d[1, 600, 10]), f["genera
 print(json.dumps(out))`,
       path,
     ) as Record<string, unknown>;
-    expect(info['data/JF01T03V01/data']).toEqual(['int32', [3, 1614, 1030], ['32008']]);
+    expect(info['data/JF01T03V01/data']).toEqual(['int32', [3, 1614, 1030], []]);
     expect(info['data/JF01T03V01/pulse_id']).toEqual(['uint64', [3, 1], []]);
     expect(info['data/JF01T03V01/daq_rec']).toEqual(['uint32', [3, 1], []]);
     expect(info['data/JF01T03V01/is_good_frame']).toEqual(['uint8', [3, 1], []]);
