@@ -12,19 +12,8 @@ import { beamlineOf, outputFiles, parseRequestTime } from './accept';
 import { directoryParts, SUFFIX } from './paths';
 import { runStatus } from './pgroup-admin';
 import { listRuns } from './run-list';
-import { isFinal, type RunState, type RunStatus, type SourceKind, type SourceResult } from './run-status';
+import { isFinal, type RunState, type RunStatus, type SourceKind, type SourceProgress, type SourceResult } from './run-status';
 import type { Caller } from './facility';
-
-/** Progress inside a source while it is retrieved (a later version of the status carries it; shown when present). */
-export interface SourceProgress {
-  pulses_written: number;
-  pulses_expected: number;
-  bytes_written: number;
-  rate_pulses_per_s?: number;
-  items_done?: number;
-  items_total?: number;
-  updated: string;
-}
 
 /** An output file as found below raw/: `path` relative to raw/; `real` the resolved path (never sent), null if absent or refused. */
 export interface LocatedFile {

@@ -58,10 +58,10 @@ export async function ensureDirectoryInside(root: string, parts: string[], creat
 }
 
 /**
- * Write a file atomically inside `dir`: a temp file (O_EXCL|O_NOFOLLOW), fsync,
- * then rename over the final name. A reader never sees a half-written file.
+ * `content` in a new hidden temp file beside `path` (O_EXCL|O_NOFOLLOW, fsync'ed), whose name is returned:
+ * the first step of an atomic write (rename) and of an exclusive create (link).
  */
-export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+export async function writeTempBeside(path: string, content: string | Uint8Array): Promise<string> {
   const tmp = join(dirname(path), `.${path.slice(dirname(path).length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o664);
   try {
@@ -70,6 +70,15 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
   } finally {
     await handle.close();
   }
+  return tmp;
+}
+
+/**
+ * Write a file atomically inside `dir`: a temp file (O_EXCL|O_NOFOLLOW), fsync,
+ * then rename over the final name. A reader never sees a half-written file.
+ */
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+  const tmp = await writeTempBeside(path, content);
   try {
     // rename replaces a symlink at the final name rather than following it.
     await rename(tmp, path);

@@ -1,8 +1,6 @@
-import { constants } from 'node:fs';
-import { link, open, readdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { readRegularFile, writeFileAtomic } from './safe-paths';
+import { link, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readRegularFile, writeFileAtomic, writeTempBeside } from './safe-paths';
 
 /** The scan file as the 2020 broker wrote it (raw/scan_info/<scan_name>.json). */
 export interface ScanFile {
@@ -31,14 +29,7 @@ export interface ScanStep {
  * Returns false if the file existed already.
  */
 export async function createExclusive(path: string, content: string): Promise<boolean> {
-  const tmp = join(dirname(path), `.${path.slice(dirname(path).length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o664);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const tmp = await writeTempBeside(path, content);
   try {
     await link(tmp, path);
     return true;
