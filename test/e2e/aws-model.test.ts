@@ -77,8 +77,9 @@ describe('a worker killed by its timeout', () => {
   test('RetrieveSource times out (Sandbox.Timedout, the instance killed): retried in a new instance, the run ends done', async () => {
     const original = stack.lambda.configuration('retrieveSource');
     // Room for a cold start on a busy machine; the first query stalls well past it, the retry's is answered at once.
-    await stack.lambda.updateFunctionConfiguration('retrieveSource', { timeoutSeconds: 5 });
-    await setFaults(stack.buffers!.dataBufferUrl, { slowRequests: { ms: 10_000, count: 1 } });
+    // (5 s was not always room enough in CI, with two test files at once: the retry timed out too.)
+    await stack.lambda.updateFunctionConfiguration('retrieveSource', { timeoutSeconds: 10 });
+    await setFaults(stack.buffers!.dataBufferUrl, { slowRequests: { ms: 20_000, count: 1 } });
     try {
       const timeoutsBefore = stack.lambda.stats().functions.retrieveSource?.timeouts ?? 0;
       const { json } = await stack.post('/retrieve_from_buffers', recent({ channels_list: ['SAR-CVME-TIFALL5:EvtSet'] }));

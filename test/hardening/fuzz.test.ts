@@ -59,6 +59,12 @@ function checkAnswer(what: string, body: string | Buffer | undefined, r: Reply):
   if (r.status >= 500) throw new Error(`${what}: HTTP ${r.status} ${r.text.slice(0, 300)} for ${shown}`);
   if (!r.json) throw new Error(`${what}: answer is not JSON (${r.status} ${r.text.slice(0, 200)}) for ${shown}`);
   if (r.json.service === 'sfdaq-broker' && Array.isArray(r.json.endpoints)) return; // GET /: the index of endpoints
+  // API Gateway's own refusals (a body over its or Lambda's limit, a request line or headers over 10,240 bytes)
+  // never reach a function: they carry only its `message`, as on AWS.
+  if ((r.status === 413 || r.status === 431) && Object.keys(r.json).join() === 'message' && typeof r.json.message === 'string') {
+    figures.refused++;
+    return;
+  }
   if (r.json.status === 'ok') {
     figures.accepted++;
     for (const file of (r.json.files as string[] | undefined) ?? []) {
