@@ -194,12 +194,12 @@ describe('range, faults and fallbacks', () => {
   });
 
   it('the deadline: failed "retrieval did not finish within N s"', async () => {
-    archiver.faults.latencyMs = 1_000;
+    archiver.faults.latencyMs = 3_000;
     const input = inputFor(7, { pv_list: [PV.pressure] });
     const t0 = Date.now();
     const result = await retrieveFromArchiver(input, { ...endpoints, deadlineMs: 300 }, root);
     expect(result).toMatchObject({ state: 'failed', reason: 'retrieval did not finish within 0.3 s' });
-    expect(Date.now() - t0).toBeLessThan(900);
+    expect(Date.now() - t0).toBeLessThan(2_000); // the deadline ended it, not the archiver's answer
     expect(existsSync(input.files.PVCHANNELS!)).toBe(false);
   });
 });
