@@ -14,9 +14,10 @@
  * Memory: `buffers` (default 2) batch buffers of `batchFrames` frames each;
  * nothing else grows with the detector.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { BufferUnavailable } from '../../../core/errors';
-import { bufferFilePath, fileStartPulseId, MODULE_PIXEL_BYTES, SLOT_BYTES, SLOT_HEADER_BYTES, slotIndex, slotOffset } from './layout';
+import { fileStartPulseId, MODULE_PIXEL_BYTES, SLOT_BYTES, SLOT_HEADER_BYTES, slotIndex, slotOffset } from './layout';
+import { ModuleFile } from './module-cursor';
 import { decodeSlotHeader, slotStatus, type ModuleStatus } from './slot';
 
 /** One frame of a batch: its pulse and what its modules held. */
@@ -49,8 +50,6 @@ export interface FrameBatchReaderOptions {
   buffers?: number;
 }
 
-/** Errors that mean "this file is not there": retention removed it, or it was never written. */
-const ABSENT = new Set(['ENOENT', 'ENOTDIR']);
 const DEFAULT_BATCH_BYTES = 32 << 20;
 
 /**
@@ -168,29 +167,8 @@ function runsOf(slots: number[]): Array<{ slot: number; frame: number; count: nu
   return runs;
 }
 
-/** One module's current buffer file, kept open across batches of the same file. */
-class ModuleFiles {
-  private path: string | undefined;
-  private handle: FileHandle | null = null;
-
-  constructor(private readonly root: string, private readonly detector: string, readonly module: number) {}
-
-  async fileFor(pulseId: bigint): Promise<FileHandle | null> {
-    const path = bufferFilePath(this.root, this.detector, this.module, pulseId);
-    if (path === this.path) return this.handle;
-    await this.close();
-    this.path = path;
-    try {
-      this.handle = await open(path, 'r');
-    } catch (error) {
-      if (!ABSENT.has((error as NodeJS.ErrnoException).code ?? '')) {
-        throw new BufferUnavailable('detector', `cannot open detector buffer file ${path}: ${(error as Error).message}`, { cause: error });
-      }
-      this.handle = null;
-    }
-    return this.handle;
-  }
-
+/** One module's current buffer file, kept open across batches of the same file, read with readv. */
+class ModuleFiles extends ModuleFile {
   /** readv until every buffer is full or the file ends; returns the bytes read. */
   async readv(handle: FileHandle, buffers: Buffer[], position: number): Promise<number> {
     const total = buffers.reduce((s, b) => s + b.length, 0);
@@ -208,13 +186,6 @@ class ModuleFiles {
       rest = skip(rest, bytesRead);
     }
     return done;
-  }
-
-  async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
-    this.path = undefined;
-    await handle?.close();
   }
 }
 

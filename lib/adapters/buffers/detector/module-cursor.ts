@@ -17,45 +17,19 @@ export interface SlotRun {
 /** Errors that mean "this file is not there": retention removed it, or it was never written. */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR']);
 
-export class ModuleCursor {
-  private path: string | undefined;
+/** One module's buffer file for a pulse, kept open while the next pulses asked for fall in the same file. */
+export class ModuleFile {
+  protected path: string | undefined;
   private handle: FileHandle | null = null;
-  /** Whether the file of the last block read existed. */
-  filePresent = false;
 
   constructor(
     private readonly root: string,
     private readonly detector: string,
     readonly module: number,
-    /** Holds the slots read from one block, packed: the run placed at p starts at p * SLOT_BYTES. */
-    readonly block: Buffer,
   ) {}
 
-  /**
-   * Read the runs of the block starting at pulse `blockStart` into `block`.
-   * Slots of an absent file (or beyond a short file's end) get their marker
-   * cleared, so they decode as missing; the pixels are left as they are
-   * because nobody reads pixels of a missing slot.
-   */
-  async readBlock(blockStart: bigint, runs: readonly SlotRun[]): Promise<void> {
-    const handle = await this.fileFor(blockStart);
-    const firstSlot = slotIndex(blockStart);
-    for (const run of runs) {
-      const bytes = run.count * SLOT_BYTES;
-      const at = run.place * SLOT_BYTES;
-      const got = handle ? await this.readFully(handle, at, bytes, slotOffset(firstSlot + run.first)) : 0;
-      if (got < bytes) this.blank(at + got, at + bytes);
-    }
-  }
-
-  async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
-    this.path = undefined;
-    await handle?.close();
-  }
-
-  private async fileFor(pulseId: bigint): Promise<FileHandle | null> {
+  /** The open file holding `pulseId`, or null when it is absent (expired or never written). */
+  async fileFor(pulseId: bigint): Promise<FileHandle | null> {
     const path = bufferFilePath(this.root, this.detector, this.module, pulseId);
     if (path === this.path) return this.handle;
     await this.close();
@@ -68,8 +42,47 @@ export class ModuleCursor {
       }
       this.handle = null;
     }
-    this.filePresent = this.handle !== null;
     return this.handle;
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    this.path = undefined;
+    await handle?.close();
+  }
+}
+
+export class ModuleCursor extends ModuleFile {
+  /** Whether the file of the last block read existed. */
+  filePresent = false;
+
+  constructor(
+    root: string,
+    detector: string,
+    module: number,
+    /** Holds the slots read from one block, packed: the run placed at p starts at p * SLOT_BYTES. */
+    readonly block: Buffer,
+  ) {
+    super(root, detector, module);
+  }
+
+  /**
+   * Read the runs of the block starting at pulse `blockStart` into `block`.
+   * Slots of an absent file (or beyond a short file's end) get their marker
+   * cleared, so they decode as missing; the pixels are left as they are
+   * because nobody reads pixels of a missing slot.
+   */
+  async readBlock(blockStart: bigint, runs: readonly SlotRun[]): Promise<void> {
+    const handle = await this.fileFor(blockStart);
+    this.filePresent = handle !== null;
+    const firstSlot = slotIndex(blockStart);
+    for (const run of runs) {
+      const bytes = run.count * SLOT_BYTES;
+      const at = run.place * SLOT_BYTES;
+      const got = handle ? await this.readFully(handle, at, bytes, slotOffset(firstSlot + run.first)) : 0;
+      if (got < bytes) this.blank(at + got, at + bytes);
+    }
   }
 
   /** pread until `length` bytes or end of file; returns the bytes read. */
