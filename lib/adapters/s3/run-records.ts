@@ -1,4 +1,5 @@
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { JsonObjects } from './json-objects';
 import { runLabel } from '../../core/paths';
 import type { SourceCheck } from '../../core/check/types';
 import type { RunRecord, RunRecordStore, RunRef } from '../../core/ports';
@@ -12,42 +13,30 @@ import type { RunStatus } from '../../core/run-status';
  * (zero-padded numbers sort in run order under ListObjectsV2's lexical order).
  */
 export class S3RunRecordStore implements RunRecordStore {
-  constructor(private readonly bucket: string, private readonly s3: S3Client = new S3Client({})) {}
+  private readonly objects: JsonObjects;
+
+  constructor(private readonly bucket: string, private readonly s3: S3Client = new S3Client({})) {
+    this.objects = new JsonObjects(bucket, s3);
+  }
 
   static keyOf(beamline: string, pgroup: string, runNumber: number, kind: 'record' | 'status'): string {
     return `runs/${beamline}/${pgroup}/${runLabel(runNumber)}${kind === 'status' ? '.status' : ''}.json`;
   }
 
-  private async put(key: string, value: unknown): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }),
-    );
-  }
-
-  private async get<T>(key: string): Promise<T | undefined> {
-    try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return JSON.parse(await out.Body!.transformToString()) as T;
-    } catch (error) {
-      if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') return undefined;
-      throw error;
-    }
-  }
-
   putRecord(record: RunRecord): Promise<void> {
-    return this.put(S3RunRecordStore.keyOf(record.beamline, record.pgroup, record.run_number, 'record'), record);
+    return this.objects.put(S3RunRecordStore.keyOf(record.beamline, record.pgroup, record.run_number, 'record'), record);
   }
 
   getRecord(beamline: string, pgroup: string, runNumber: number): Promise<RunRecord | undefined> {
-    return this.get(S3RunRecordStore.keyOf(beamline, pgroup, runNumber, 'record'));
+    return this.objects.get(S3RunRecordStore.keyOf(beamline, pgroup, runNumber, 'record'));
   }
 
   putStatus(status: RunStatus): Promise<void> {
-    return this.put(S3RunRecordStore.keyOf(status.beamline, status.pgroup, status.run_number, 'status'), status);
+    return this.objects.put(S3RunRecordStore.keyOf(status.beamline, status.pgroup, status.run_number, 'status'), status);
   }
 
   getStatus(beamline: string, pgroup: string, runNumber: number): Promise<RunStatus | undefined> {
-    return this.get(S3RunRecordStore.keyOf(beamline, pgroup, runNumber, 'status'));
+    return this.objects.get(S3RunRecordStore.keyOf(beamline, pgroup, runNumber, 'status'));
   }
 
   private static checkKey(run: RunRef, source: string): string {
@@ -55,11 +44,11 @@ export class S3RunRecordStore implements RunRecordStore {
   }
 
   putCheck(run: RunRef, source: string, check: SourceCheck): Promise<void> {
-    return this.put(S3RunRecordStore.checkKey(run, source), check);
+    return this.objects.put(S3RunRecordStore.checkKey(run, source), check);
   }
 
   getCheck(run: RunRef, source: string): Promise<SourceCheck | undefined> {
-    return this.get(S3RunRecordStore.checkKey(run, source));
+    return this.objects.get(S3RunRecordStore.checkKey(run, source));
   }
 
   /**
