@@ -1,10 +1,8 @@
 import '../../lib/runtime/polyfills';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main } from '../../cli/main';
-import type { Io } from '../../cli/io';
+import { runCli } from '../helpers/cli';
 import { readPedestalFile } from '../../lib/adapters/jungfrau-files';
 import { newestPedestalAtOrBefore, pedestalStamp } from '../../lib/core/jungfrau/calibration-files';
 import { MASK_BITS, MODULE_COLS, MODULE_PIXELS } from '../../lib/core/jungfrau/constants';
@@ -127,19 +125,12 @@ describe('take_pedestal -> run done -> the pedestal installed for conversion', (
 
 describe('sfdaq pedestal -d DET --wait drives a pedestal run to its installed file', () => {
   test('exit 0, the pedestal file printed', async () => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d) => (out += d));
-    stderr.on('data', (d) => (err += d));
-    const io: Io = { stdout, stderr, stdin: new PassThrough(), env: { SFDAQ_BROKER: stack.url, SFDAQ_API_KEY: 'bernina-demo-key' }, onInterrupt: () => () => undefined };
     // The first pedestal's dark frames must be over before the detector takes another.
     let code = -1;
+    let out = '';
+    let err = '';
     for (let attempt = 0; attempt < 20; attempt++) {
-      out = '';
-      err = '';
-      code = await main(['pedestal', '-p', 'p23456', '-d', DET, '--wait', '--interval', '0.3'], io);
+      ({ code, out, err } = await runCli(['pedestal', '-p', 'p23456', '-d', DET, '--wait', '--interval', '0.3'], { env: { SFDAQ_BROKER: stack.url, SFDAQ_API_KEY: 'bernina-demo-key' } }));
       if (code !== 1) break;
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { main } from '../../../cli/main';
+import { startCli, type CliOptions } from '../../helpers/cli';
 import { EXIT } from '../../../cli/exit-codes';
-import type { Io } from '../../../cli/io';
 
 /**
  * The CLI's frictions, in process against a small fake broker: Ctrl-C as a
@@ -61,20 +60,7 @@ function terminal() {
   return { stdin, type: (keys: string) => stdin.write(keys) };
 }
 
-function cli(argv: string[], options: { stdin?: Io['stdin']; onInterrupt?: (handler: () => void) => void } = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const io: Io = {
-    stdout, stderr, stdin: options.stdin ?? new PassThrough(), env: { SFDAQ_BROKER: broker },
-    onInterrupt: (handler) => (options.onInterrupt?.(handler), () => undefined),
-  };
-  const done = main(argv, io);
-  return { done, out: () => out, err: () => err };
-}
+const cli = (argv: string[], options: Omit<CliOptions, 'env'> = {}) => startCli(argv, { ...options, env: { SFDAQ_BROKER: broker } });
 
 const until = async (check: () => boolean, ms = 10_000, show: () => string = () => '') => {
   const end = Date.now() + ms;

@@ -1,24 +1,12 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { main } from '../../../cli/main';
+import { runCli } from '../../helpers/cli';
 import { exitForState } from '../../../cli/exit-codes';
 import { formatRun, formatRunTable } from '../../../cli/format';
-import type { Io } from '../../../cli/io';
 import { bar, ProgressLine, pulseProgress } from '../../../cli/progress';
 import { BrokerUnavailable, followRun, waitForPulses, type BrokerClient, type PulseClock, type RunStatus } from '../../../lib/client';
 
 /** The CLI in this process with captured streams (the e2e tests run the real binary). */
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const io: Io = { stdout, stderr, stdin: new PassThrough(), env, onInterrupt: () => () => undefined };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const cli = (argv: string[], env: Record<string, string> = {}) => runCli(argv, { env });
 
 const RUN: RunStatus = {
   beamline: 'alvra', pgroup: 'p12345', run_number: 3, state: 'done_with_problems', updated: '2025-06-01T12:00:01.123Z',

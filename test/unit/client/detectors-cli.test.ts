@@ -3,11 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { main } from '../../../cli/main';
+import { runCli } from '../../helpers/cli';
 import { EXIT } from '../../../cli/exit-codes';
-import type { Io } from '../../../cli/io';
 import { BrokerClient, followPedestal, type PedestalStatus } from '../../../lib/client';
 
 /**
@@ -74,17 +72,7 @@ beforeEach(() => {
   };
 });
 
-async function cli(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const io: Io = { stdout, stderr, stdin: new PassThrough(), env: { SFDAQ_BROKER: broker }, onInterrupt: () => () => undefined };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const cli = (argv: string[]) => runCli(argv, { env: { SFDAQ_BROKER: broker } });
 
 const sent = (url: string) => seen.filter((s) => s.url === url).map((s) => JSON.parse(s.body || '{}'));
 
